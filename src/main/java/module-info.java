@@ -1,0 +1,13 @@
+/**
+ * moe4j: an embeddable engine for Mixture-of-Experts language models stored as GGUF.
+ *
+ * <p>Only {@code io.github.moe4j.api} is exported; every other package is internal.
+ */
+module io.github.moe4j {
+    requires jdk.incubator.vector;
+    requires static info.picocli;
+
+    exports io.github.moe4j.api;
+
+    opens io.github.moe4j.cli to info.picocli;
+}
