@@ -75,8 +75,8 @@ public final class GgufFile {
         long tensorCount = c.count("tensor count");
         long kvCount = c.count("metadata key/value count");
         if (kvCount > c.remaining() / (8 + 4 + 1)) {
-            throw c.error(16, "metadata key/value count " + kvCount + " cannot fit in the " + c.remaining()
-                    + " bytes left in the file");
+            throw c.error(16, "file truncated or corrupt: metadata key/value count " + kvCount
+                    + " cannot fit in the " + c.remaining() + " bytes left in the file");
         }
 
         // ---- metadata ----
@@ -100,8 +100,8 @@ public final class GgufFile {
         // ---- tensor infos ----
         long minInfo = 8 + 1 + 4 + 8 + 4 + 8;
         if (tensorCount > c.remaining() / minInfo) {
-            throw c.error(8, "tensor count " + tensorCount + " cannot fit in the " + c.remaining()
-                    + " bytes left in the file");
+            throw c.error(8, "file truncated or corrupt: tensor count " + tensorCount + " cannot fit in the "
+                    + c.remaining() + " bytes left in the file");
         }
         List<long[]> raw = new ArrayList<>();
         List<TensorInfo> infos = new ArrayList<>();
@@ -231,8 +231,8 @@ public final class GgufFile {
         long countAt = c.position();
         long n = c.count("length of array '" + key + "'");
         if (n > c.remaining() / Math.max(1, et.minEncodedSize())) {
-            throw c.error(countAt, "array '" + key + "' claims " + n + " " + et + " elements, more than the "
-                    + c.remaining() + " bytes left in the file can hold");
+            throw c.error(countAt, "file truncated or corrupt: array '" + key + "' claims " + n + " " + et
+                    + " elements, more than the " + c.remaining() + " bytes left in the file can hold");
         }
         if (et.isFixedSize()) {
             if (n > Integer.MAX_VALUE / 8) {
