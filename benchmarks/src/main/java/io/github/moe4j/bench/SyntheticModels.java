@@ -180,6 +180,8 @@ public final class SyntheticModels {
             "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>",
             "<tool_response>", "</tool_response>", "<think>", "</think>"};
 
+    private static final String PUNCTUATION = ".,:;_-()[]{}'\"/\\=+*!?";
+
     /** A chat template of realistic length (written for these benchmarks; it is never rendered). */
     private static final String CHAT_TEMPLATE = """
             {%- if tools %}
@@ -246,7 +248,7 @@ public final class SyntheticModels {
                 } else if (r < 94) {
                     c = (char) ('0' + rnd.nextInt(10));
                 } else {
-                    c = ".,:;_-()[]{}'\"/\\=+*".charAt(rnd.nextInt(20));
+                    c = PUNCTUATION.charAt(rnd.nextInt(PUNCTUATION.length()));
                 }
                 sb.append(i == 0 && upper ? Character.toUpperCase(c) : c);
             }
