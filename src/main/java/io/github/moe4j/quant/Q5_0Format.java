@@ -1,0 +1,93 @@
+package io.github.moe4j.quant;
+
+import io.github.moe4j.tensor.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+import java.util.random.RandomGenerator;
+
+/**
+ * Q5_0: blocks of 32 weights, {@code w = (q - 16) * d} with a 5-bit {@code q}: 4 low bits in a nibble,
+ * the fifth in bit {@code e} of {@code qh}. Dotted with Q8_0 activations.
+ *
+ * <pre>
+ * block_q5_0 (22 bytes)
+ *   [0..2)   d       f16   scale
+ *   [2..6)   qh      u32   bit e = 5th bit of element e (little-endian)
+ *   [6..22)  qs[16]  u8    byte j: low nibble = element j, high nibble = element j + 16
+ * </pre>
+ */
+public final class Q5_0Format implements BlockFormat {
+    public static final int QK = 32;
+    public static final int OFF_D = 0;
+    public static final int OFF_QH = 2;
+    public static final int OFF_QS = 6;
+    public static final int BLOCK_BYTES = OFF_QS + QK / 2;
+
+    static {
+        Le.checkLayout(GgmlType.Q5_0, QK, BLOCK_BYTES);
+    }
+
+    public static final Q5_0Format INSTANCE = new Q5_0Format();
+
+    private Q5_0Format() {
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q5_0;
+    }
+
+    @Override
+    public GgmlType vecDotType() {
+        return GgmlType.Q8_0;
+    }
+
+    /** The 5-bit quant of element {@code e} (0..31), before the offset of 16. */
+    static int quant(MemorySegment src, long blk, int qh, int e) {
+        int q = Le.u8(src, blk + OFF_QS + (e & 15));
+        int low = e < 16 ? q & 0x0F : q >>> 4;
+        return low | ((qh >>> e) & 1) << 4;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
+        int nb = Le.checkRange(GgmlType.Q5_0, src, offset, dst.length, dstOffset, count);
+        for (int b = 0; b < nb; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            float d = Le.f16(src, blk + OFF_D);
+            int qh = Le.i32(src, blk + OFF_QH);
+            int o = dstOffset + b * QK;
+            for (int e = 0; e < QK; e++) {
+                dst[o + e] = (quant(src, blk, qh, e) - 16) * d;
+            }
+        }
+    }
+
+    /** ggml_vec_dot_q5_0_q8_0: per block {@code sumf += (dx * dy) * sumi}. */
+    @Override
+    public float vecDot(MemorySegment src, long offset, MemorySegment act, long actOffset, int count) {
+        int nb = Le.checkVecDot(GgmlType.Q5_0, src, offset, GgmlType.Q8_0, act, actOffset, count);
+        float sumf = 0f;
+        for (int b = 0; b < nb; b++) {
+            long x = offset + (long) b * BLOCK_BYTES;
+            long y = actOffset + (long) b * Q8_0Format.BLOCK_BYTES;
+            int qh = Le.i32(src, x + OFF_QH);
+            int sumi = 0;
+            for (int e = 0; e < QK; e++) {
+                sumi += (quant(src, x, qh, e) - 16) * Le.i8(act, y + Q8_0Format.OFF_QS + e);
+            }
+            sumf += (Le.f16(src, x + OFF_D) * Le.f16(act, y + Q8_0Format.OFF_D)) * sumi;
+        }
+        return sumf;
+    }
+
+    @Override
+    public void randomBlocks(RandomGenerator rnd, MemorySegment dst, long offset, int nBlocks) {
+        Rand.check(dst, offset, nBlocks, BLOCK_BYTES);
+        for (int b = 0; b < nBlocks; b++) {
+            long blk = offset + (long) b * BLOCK_BYTES;
+            Rand.bytes(rnd, dst, blk, BLOCK_BYTES);
+            Le.putF16(dst, blk + OFF_D, Rand.logUniform(rnd, 5e-4, 1e-2));
+        }
+    }
+}
