@@ -100,7 +100,7 @@ public final class MXFP4Format implements BlockFormat {
         for (int b = 0; b < nBlocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
             Rand.bytes(rnd, dst, blk, BLOCK_BYTES);
-            Le.putU8(dst, blk + OFF_E, 127 - rnd.nextInt(3, 10)); // scale 2^-9 .. 2^-3: |w| up to 0.75
+            Le.putU8(dst, blk + OFF_E, 127 - rnd.nextInt(4, 11)); // half scale 2^-12 .. 2^-5: |w| up to 0.375
         }
     }
 }

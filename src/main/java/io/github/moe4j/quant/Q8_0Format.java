@@ -75,7 +75,7 @@ public final class Q8_0Format implements BlockFormat {
         Rand.check(dst, offset, nBlocks, BLOCK_BYTES);
         for (int b = 0; b < nBlocks; b++) {
             long blk = offset + (long) b * BLOCK_BYTES;
-            Le.putF16(dst, blk + OFF_D, Rand.logUniform(rnd, 1e-4, 5e-3));
+            Le.putF16(dst, blk + OFF_D, Rand.logUniform(rnd, 1e-4, 2e-3));
             for (int j = 0; j < QK; j++) {
                 Le.putU8(dst, blk + OFF_QS + j, rnd.nextInt(-127, 128)); // quantize_row_q8_0 never writes -128
             }
