@@ -18,7 +18,11 @@ import java.util.Objects;
  * between integers or where the two ways of computing {@code id} differ in the last bit:
  * {@link Rounding#REFERENCE} is ggml's {@code quantize_row_q8_0_ref}/{@code _q8_1_ref}, {@link Rounding#X86}
  * what its AVX/AVX2/AVX-512 {@code quantize_row_q8_0}/{@code _q8_1} compute (the build the shared
- * fixtures were made with). Q8_K has one definition ({@code quantize_row_q8_K_ref}, used on x86 too).
+ * fixtures were made with). Q8_K has one definition ({@code quantize_row_q8_K_ref}, which x86 uses for
+ * single rows too); note that {@code d = 1 / iscale}, which can differ in the last bit from
+ * {@code -m / 127}. ggml's x86 repacked paths (weight repacking, batches of 4 rows) quantize with the
+ * same rounding; their Q8_K may pick the opposite sign for m when +amax and -amax both occur in a block
+ * (same products, negated d and q).
  */
 public final class ActivationQuant {
     private ActivationQuant() {
