@@ -1,0 +1,255 @@
+package io.github.moe4j.cpu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A persistent pool of worker threads for data-parallel kernels: {@link #parallelFor} splits a range
+ * of rows (or heads, or experts) into one contiguous chunk per thread, runs them with the calling
+ * thread taking part, and returns when all are done.
+ *
+ * <p>Made for per-token hot paths: threads are created once, a call allocates nothing, and hand-off
+ * is a generation counter that workers spin on briefly (then park), so a matvec costs a few
+ * microseconds of synchronisation rather than a task submission. One call runs at a time (callers
+ * from several sessions queue on a lock); a call made from inside a worker runs serially.
+ */
+public final class WorkerPool implements AutoCloseable {
+
+    /** A piece of data-parallel work: process items {@code [start, end)}; {@code thread} is 0..threads-1. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int start, int end, int thread);
+    }
+
+    /** How long a worker spins for the next call before parking, in nanoseconds. */
+    private static final long SPIN_NANOS = 50_000;
+
+    private final int threads;
+    private final Worker[] workers;
+    private final ReentrantLock callLock = new ReentrantLock();
+    private final AtomicInteger pending = new AtomicInteger();
+
+    // the current call, published by the volatile write of `generation`
+    private RangeTask task;
+    private int total;
+    private volatile long generation;
+    private volatile Throwable failure;
+    private volatile boolean closed;
+
+    /** A pool running work on {@code threads} threads in all (the caller is one of them). */
+    public WorkerPool(int threads) {
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("thread count must be 1..1024, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i + 1);
+            workers[i].thread.start();
+        }
+    }
+
+    /** A pool with one thread per physical core. */
+    public static WorkerPool withDefaultThreads() {
+        return new WorkerPool(defaultThreads());
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} split into contiguous chunks, one per thread, and waits
+     * for all of them. Exceptions thrown by any chunk are rethrown here (the first one).
+     */
+    public void parallelFor(int n, RangeTask task) {
+        if (n < 0) {
+            throw new IllegalArgumentException("negative range " + n);
+        }
+        if (closed) {
+            throw new IllegalStateException("worker pool is closed");
+        }
+        if (n == 0) {
+            return;
+        }
+        if (threads == 1 || n == 1 || Thread.currentThread() instanceof WorkerThread) {
+            task.run(0, n, 0);
+            return;
+        }
+        callLock.lock();
+        try {
+            this.task = task;
+            this.total = n;
+            this.failure = null;
+            pending.set(workers.length);
+            generation = generation + 1;             // publishes task/total to the workers
+            for (Worker w : workers) {
+                if (w.parked) {
+                    LockSupport.unpark(w.thread);
+                }
+            }
+            Throwable own = null;
+            try {
+                runChunk(0);
+            } catch (Throwable t) {
+                own = t;
+            }
+            while (pending.get() != 0) {
+                Thread.onSpinWait();
+            }
+            this.task = null;
+            Throwable t = own != null ? own : failure;
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
+        } finally {
+            callLock.unlock();
+        }
+    }
+
+    private void runChunk(int index) {
+        long n = total;
+        int start = (int) (n * index / threads);
+        int end = (int) (n * (index + 1) / threads);
+        if (start < end) {
+            task.run(start, end, index);
+        }
+    }
+
+    /** Stops the workers. Idempotent; a call in progress completes first. */
+    @Override
+    public void close() {
+        callLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            generation = generation + 1;
+            for (Worker w : workers) {
+                LockSupport.unpark(w.thread);
+            }
+        } finally {
+            callLock.unlock();
+        }
+        for (Worker w : workers) {
+            try {
+                w.thread.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Marker type so nested calls from inside a chunk run serially instead of deadlocking. */
+    private static final class WorkerThread extends Thread {
+        WorkerThread(Runnable r, String name) {
+            super(r, name);
+            setDaemon(true);
+        }
+    }
+
+    private final class Worker implements Runnable {
+        final int index;
+        final Thread thread;
+        volatile boolean parked;
+
+        Worker(int index) {
+            this.index = index;
+            this.thread = new WorkerThread(this, "moe4j-worker-" + index);
+        }
+
+        @Override
+        public void run() {
+            long seen = generation;
+            while (true) {
+                long g = awaitGeneration(seen);
+                seen = g;
+                if (closed) {
+                    return;
+                }
+                try {
+                    runChunk(index);
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                } finally {
+                    pending.decrementAndGet();
+                }
+            }
+        }
+
+        private long awaitGeneration(long seen) {
+            long g;
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while ((g = generation) == seen) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                if (generation == seen) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
+            return g;
+        }
+    }
+
+    // ---- sizing ----
+
+    /**
+     * Physical cores available to this process: distinct (package, core) pairs in /proc/cpuinfo,
+     * capped by {@link Runtime#availableProcessors()} (which reflects CPU affinity and quotas).
+     */
+    public static int defaultThreads() {
+        int logical = Math.max(1, Runtime.getRuntime().availableProcessors());
+        int physical = physicalCores();
+        return physical > 0 ? Math.min(physical, logical) : logical;
+    }
+
+    static int physicalCores() {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) {
+            return -1;
+        }
+        try {
+            List<String> lines = Files.readAllLines(cpuinfo);
+            Set<String> cores = new HashSet<>();
+            String pkg = "0";
+            for (String line : lines) {
+                int colon = line.indexOf(':');
+                if (colon < 0) {
+                    continue;
+                }
+                String key = line.substring(0, colon).trim();
+                String value = line.substring(colon + 1).trim();
+                if (key.equals("physical id")) {
+                    pkg = value;
+                } else if (key.equals("core id")) {
+                    cores.add(pkg + ":" + value);
+                }
+            }
+            return cores.isEmpty() ? -1 : cores.size();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

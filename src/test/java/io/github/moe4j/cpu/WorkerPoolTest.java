@@ -1,0 +1,159 @@
+package io.github.moe4j.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WorkerPoolTest {
+
+    @Test
+    void everyIndexRunsExactlyOnce() {
+        for (int threads = 1; threads <= 5; threads++) {
+            try (WorkerPool pool = new WorkerPool(threads)) {
+                for (int n : new int[]{1, 2, 3, 7, 64, 1000, 4099}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                    AtomicIntegerArray byThread = new AtomicIntegerArray(threads);
+                    for (int rep = 0; rep < 20; rep++) {
+                        pool.parallelFor(n, (start, end, thread) -> {
+                            byThread.incrementAndGet(thread);
+                            for (int i = start; i < end; i++) {
+                                hits.incrementAndGet(i);
+                            }
+                        });
+                    }
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(20, hits.get(i), "threads " + threads + ", n " + n + ", index " + i);
+                    }
+                    if (n >= threads) {
+                        for (int t = 0; t < threads; t++) {
+                            assertEquals(20, byThread.get(t), "every thread gets a chunk when n >= threads");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void chunksAreContiguousAndOrderedByThread() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            int[] starts = new int[3];
+            int[] ends = new int[3];
+            pool.parallelFor(10, (s, e, t) -> {
+                starts[t] = s;
+                ends[t] = e;
+            });
+            assertEquals(0, starts[0]);
+            assertEquals(ends[0], starts[1]);
+            assertEquals(ends[1], starts[2]);
+            assertEquals(10, ends[2]);
+        }
+    }
+
+    @Test
+    void exceptionsReachTheCaller() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            IllegalStateException boom = new IllegalStateException("boom");
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> pool.parallelFor(100, (s, en, t) -> {
+                        if (t == 1) {
+                            throw boom;
+                        }
+                    }));
+            assertSame(boom, e);
+            // the pool still works afterwards
+            AtomicInteger sum = new AtomicInteger();
+            pool.parallelFor(100, (s, en, t) -> sum.addAndGet(en - s));
+            assertEquals(100, sum.get());
+        }
+    }
+
+    @Test
+    void nestedCallsRunSerially() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicInteger inner = new AtomicInteger();
+            pool.parallelFor(4, (s, e, t) -> pool.parallelFor(10, (s2, e2, t2) -> inner.addAndGet(e2 - s2)));
+            assertEquals(20, inner.get(), "2 outer chunks x 10 inner items");
+        }
+    }
+
+    @Test
+    void concurrentCallersAreSerialized() throws Exception {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            int callers = 4;
+            CountDownLatch done = new CountDownLatch(callers);
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            for (int c = 0; c < callers; c++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        for (int rep = 0; rep < 200; rep++) {
+                            long[] partial = new long[2];
+                            pool.parallelFor(1000, (s, e, t) -> {
+                                long acc = 0;
+                                for (int i = s; i < e; i++) {
+                                    acc += i;
+                                }
+                                partial[t] += acc;
+                            });
+                            assertEquals(999L * 1000 / 2, partial[0] + partial[1]);
+                        }
+                    } catch (Throwable t) {
+                        errors.add(t);
+                    } finally {
+                        done.countDown();
+                    }
+                });
+                th.start();
+            }
+            assertTrue(done.await(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(errors.isEmpty(), errors.toString());
+        }
+    }
+
+    @Test
+    void callsAllocateNothing() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (WorkerPool pool = new WorkerPool(2)) {
+            float[] data = new float[4096];
+            WorkerPool.RangeTask task = (s, e, t) -> {
+                for (int i = s; i < e; i++) {
+                    data[i] += 1f;
+                }
+            };
+            for (int i = 0; i < 20_000; i++) {
+                pool.parallelFor(data.length, task);      // warm up (JIT)
+            }
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 10_000; i++) {
+                pool.parallelFor(data.length, task);
+            }
+            long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(allocated < 10_000, "10,000 calls allocated " + allocated + " bytes on the caller");
+        }
+    }
+
+    @Test
+    void closedPoolRefusesWork() {
+        WorkerPool pool = new WorkerPool(3);
+        pool.close();
+        pool.close();
+        assertThrows(IllegalStateException.class, () -> pool.parallelFor(10, (s, e, t) -> {
+        }));
+        assertThrows(IllegalArgumentException.class, () -> new WorkerPool(0));
+    }
+
+    @Test
+    void defaultThreadsIsSane() {
+        int d = WorkerPool.defaultThreads();
+        assertTrue(d >= 1 && d <= Runtime.getRuntime().availableProcessors(), "default threads " + d);
+    }
+}
