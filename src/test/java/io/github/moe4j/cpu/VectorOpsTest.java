@@ -75,7 +75,8 @@ class VectorOpsTest {
             // in place gives the same
             float[] inPlace = x.clone();
             VectorOps.rmsNorm(inPlace, PAD, wt, PAD, inPlace, PAD, n, EPS);
-            rng.assertClose("rmsNorm in place n=" + n, fast, inPlace, 0, 0);
+            // (1e-6: the same code, but a JIT tier change may reorder the lane reduction)
+            rng.assertClose("rmsNorm in place n=" + n, fast, inPlace, 0, 1e-6);
         }
     }
 
