@@ -16,15 +16,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Attention: the fast kernel against the scalar reference over f32 and f16 caches, GQA groups,
  * sinks, windows and head ranges; then known properties of the reference.
  *
- * <p>Tolerance fast vs reference: abs 2e-5 with q, k, v uniform in [-1, 1). The scores (|s| < 4
- * here) differ by the float dot's rounding (about 1e-6 relative to sum |q k| x scale, so below
- * 4e-6 absolute), which changes each probability by the same relative amount; exp adds 1 ulp and
- * the float denominator 1e-6. The output, a convex combination of values with |v| < 1, therefore
- * moves by well under 1e-5; the FMA accumulation over at most 257 keys adds a few ulps of 1.
- * Errors from a wrong key range, head mapping or missing sink are of order 1e-2 and larger.
+ * <p>Tolerance fast vs reference: abs 5e-6 with q, k, v uniform in [-1, 1). The scores (|s| < 4
+ * here) differ by the float dot's rounding (a few ulps of sum |q k| x scale, about 1e-6), which
+ * moves each probability by the same relative amount; exp adds 1 ulp and the float denominator a
+ * few more. The output is a convex combination of values with |v| < 1, so it moves by about 1e-6
+ * at worst, as do the FMA accumulations over at most 257 keys (errors of both signs: observed
+ * maxima are below 1e-7 over 40 runs of 257 keys x 8 heads). A wrong key range, head mapping,
+ * scale or sink shows up as 1e-3 and more.
  */
 class AttentionTest {
-    private static final double TOL = 2e-5;
+    private static final double TOL = 5e-6;
     /**
      * Two runs of the same fast code: bit-identical once compiled, but while the JIT warms up the
      * Vector API runs its Java fallback, whose lane reduction order and exp differ by an ulp.
