@@ -123,6 +123,34 @@ class AttentionTest {
         }
     }
 
+    /** Head sizes that are not multiples of the vector width run the scalar tails of every tile. */
+    @Test
+    void oddHeadSizes() {
+        Rng rng = Rng.create();
+        int nCtx = 50;
+        int[][] dims = {{20, 12}, {40, 56}, {8, 72}};
+        for (boolean f16 : new boolean[]{false, true}) {
+            for (int[] kv : dims) {
+                int dk = kv[0], dv = kv[1];
+                for (int nHead : new int[]{2, 8, 10}) {
+                    int nHeadKv = 2;
+                    KvStore k = cache(rng, f16, nCtx, nHeadKv, dk);
+                    KvStore v = cache(rng, f16, nCtx, nHeadKv, dv);
+                    AttentionParams p = params(rng, nHead, dk, true, 0);
+                    for (int pos : new int[]{0, 2, 17, nCtx - 1}) {
+                        float[] q = rng.uniform(nHead * dk, -1f, 1f);
+                        float[] ref = new float[nHead * dv];
+                        float[] fast = new float[nHead * dv];
+                        AttentionReference.attend(q, 0, nHead, k, v, pos, p, ref, 0);
+                        Attention.attend(q, 0, nHead, k, v, pos, p, fast, 0, scratch(nHead, nHeadKv, dk, dv, nCtx), 0, nHead);
+                        rng.assertClose("dk " + dk + " dv " + dv + " heads " + nHead + " pos " + pos + " f16=" + f16,
+                                ref, fast, TOL, 0);
+                    }
+                }
+            }
+        }
+    }
+
     /** Threads split heads: disjoint head ranges compose to the full call (same code, up to JIT_TOL). */
     @Test
     void headRangesCompose() {
