@@ -30,13 +30,15 @@ import static jdk.incubator.vector.VectorOperators.ADD;
 public final class Attention {
     private static final VectorSpecies<Float> F = VectorOps.F;
     private static final int L = F.length();
+    /** Keys per block: the unit of f16 conversion and of the value accumulation. */
+    private static final int KB = 16;
 
     private Attention() {
     }
 
     /**
      * Scratch floats one thread needs for calls whose positions are below {@code nCtx}: a block of
-     * {@link #KB} converted K or V rows plus a score row per query head of a GQA group.
+     * 16 converted K or V rows plus a score row per query head of a GQA group.
      */
     public static int scratchLength(int nHead, int nHeadKv, int headDimK, int headDimV, int nCtx) {
         Checks.positive("nHead", nHead);
@@ -98,7 +100,7 @@ public final class Attention {
 
     /**
      * Query heads {@code h0 .. h0 + c - 1} (all reading KV head {@code kvh}) against keys {@code lo ..
-     * lo + nk - 1}, in blocks of {@link #KB} keys. Scratch: [0, KB * max(dk, dv)) holds a block of
+     * lo + nk - 1}, in blocks of KB keys. Scratch: [0, KB * max(dk, dv)) holds a block of
      * f16 rows converted to float, then the scores/probabilities [c][nk].
      */
     private static void group(float[] q, int qBase, int c, int dk, KvStore k, int kvh, KvStore v, int dv,
@@ -148,9 +150,6 @@ public final class Attention {
             }
         }
     }
-
-    /** Keys per block: the unit of f16 conversion and of the value accumulation. */
-    static final int KB = 16;
 
     /** Rows {@code pos .. pos + nb - 1} of one f16 head, as floats, to scratch [nb][headDim]. */
     private static void convertRows(KvStore.F16 s, int pos, int head, int nb, float[] scratch) {

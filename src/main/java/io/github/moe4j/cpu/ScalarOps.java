@@ -11,6 +11,11 @@ package io.github.moe4j.cpu;
  * offset (in place), never a partly overlapping range.
  */
 public final class ScalarOps {
+    /** gpt-oss's SwiGLU-OAI {@code alpha}. */
+    public static final float OAI_ALPHA = 1.702f;
+    /** gpt-oss's SwiGLU-OAI {@code limit}. */
+    public static final float OAI_LIMIT = 7.0f;
+
     private ScalarOps() {
     }
 
@@ -147,10 +152,6 @@ public final class ScalarOps {
             dst[dstOff + i] = g / (1.0f + (float) Math.exp(-g)) * up[upOff + i];
         }
     }
-
-    /** gpt-oss's SwiGLU constants: {@code alpha} and {@code limit}. */
-    public static final float OAI_ALPHA = 1.702f;
-    public static final float OAI_LIMIT = 7.0f;
 
     /**
      * gpt-oss SwiGLU-OAI: {@code g = min(gate, limit)}, {@code u = clamp(up, -limit, limit)},

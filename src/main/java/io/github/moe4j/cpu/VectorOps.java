@@ -11,7 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Numerics differ from the reference only in summation order (lane-wise float partial sums,
  * reduced in double), FMA contraction and the vector {@code exp}, which is within 1 ulp of
- * {@link Math#exp}.
+ * {@link Math#exp}. Results are reproducible once C2 has compiled a kernel, but can differ by an ulp
+ * while it warms up (the Vector API's Java fallback reduces lanes in another order and uses another
+ * exp).
  */
 public final class VectorOps {
     /** The float species every kernel here uses (512 bits on AVX-512). Must stay a static final. */
