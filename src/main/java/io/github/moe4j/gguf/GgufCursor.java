@@ -27,6 +27,7 @@ final class GgufCursor {
     private final MemorySegment seg;
     private final long size;
     private long pos;
+    private byte[] scratch = new byte[256];    // reused for string bytes: one copy per string, into its String
 
     GgufCursor(Path file, MemorySegment seg) {
         this.file = file;
@@ -141,9 +142,16 @@ final class GgufCursor {
             throw error(at, what + " length " + len + " exceeds the " + MAX_STRING_BYTES + "-byte limit");
         }
         need(len, what + " (" + len + " bytes)");
-        String s = len == 0 ? "" : new String(seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        if (len == 0) {
+            return "";
+        }
+        int n = (int) len;
+        if (scratch.length < n) {
+            scratch = new byte[Math.max(n, scratch.length * 2)];
+        }
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, scratch, 0, n);
         pos += len;
-        return s;
+        return new String(scratch, 0, n, StandardCharsets.UTF_8);
     }
 
     /** Skips {@code n} bytes that {@link #need} has not checked yet. */
