@@ -1,0 +1,94 @@
+package io.github.moe4j.model;
+
+import io.github.moe4j.cpu.Attention;
+import io.github.moe4j.cpu.KvStore;
+import io.github.moe4j.cpu.RopeTable;
+
+/**
+ * All mutable state of one sequence: the KV cache of every layer, the position and the scratch
+ * buffers of a forward pass, allocated once so that decoding allocates nothing. Used by one thread
+ * at a time; the {@link MoeDecoder} it belongs to is shared and immutable.
+ */
+public final class DecoderState {
+    final DecoderConfig c;
+    final int nCtx;
+    int pos;
+
+    final KvStore.F32[] k;      // per layer [n_ctx][n_head_kv][head_dim_k]
+    final KvStore.F32[] v;      // per layer [n_ctx][n_head_kv][head_dim_v]
+    final RopeTable rope;       // cos/sin of positions [0, n_ctx)
+
+    final float[] h;            // [n_embd] residual stream
+    final float[] xn;           // [n_embd] normed input of a sub-block
+    final float[] q;            // [n_head * head_dim_k]
+    final float[] kCur;         // [n_head_kv * head_dim_k]
+    final float[] vCur;         // [n_head_kv * head_dim_v]
+    final float[] att;          // [n_head * head_dim_v]
+    final float[] out;          // [n_embd] output of a sub-block
+    final float[] attnScratch;
+
+    final float[] router;       // [n_expert] logits, then probabilities
+    final int[] topIdx;         // [n_used]
+    final float[] topW;         // [n_used]
+    final float[] ffGate;       // [max(n_ff_exp, n_ff_shexp)]
+    final float[] ffUp;         // same
+    final float[] ffAct;        // same
+    final float[] ffOut;        // [n_embd]
+
+    DecoderState(DecoderConfig c, int nCtx) {
+        if (nCtx <= 0 || nCtx > c.nCtxTrain()) {
+            throw new IllegalArgumentException(c.arch() + ": context size " + nCtx + " must be in 1.." + c.nCtxTrain()
+                    + " (context_length)");
+        }
+        this.c = c;
+        this.nCtx = nCtx;
+        this.k = new KvStore.F32[c.nLayer()];
+        this.v = new KvStore.F32[c.nLayer()];
+        for (int il = 0; il < c.nLayer(); il++) {
+            k[il] = KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimK());
+            v[il] = KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimV());
+        }
+        this.rope = new RopeTable(c.rope(), nCtx);
+        int e = c.nEmbd();
+        h = new float[e];
+        xn = new float[e];
+        q = new float[c.qWidth()];
+        kCur = new float[c.kWidth()];
+        vCur = new float[c.vWidth()];
+        att = new float[c.attnOutWidth()];
+        out = new float[e];
+        attnScratch = new float[Attention.scratchLength(c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), nCtx)];
+        MoeConfig m = c.moe();
+        router = new float[m.nExpert()];
+        topIdx = new int[m.nUsed()];
+        topW = new float[m.nUsed()];
+        int ff = Math.max(m.nFfExp(), m.nFfShexp());
+        ffGate = new float[ff];
+        ffUp = new float[ff];
+        ffAct = new float[ff];
+        ffOut = new float[e];
+    }
+
+    /** Tokens already in the KV cache (the position of the next token). */
+    public int position() {
+        return pos;
+    }
+
+    /** The most tokens this state can hold. */
+    public int contextSize() {
+        return nCtx;
+    }
+
+    /** Forgets the sequence; the cache is overwritten from position 0. */
+    public void reset() {
+        pos = 0;
+    }
+
+    /** Drops tokens from the end so that {@code n} remain (prefix reuse). */
+    public void truncate(int n) {
+        if (n < 0 || n > pos) {
+            throw new IllegalArgumentException("cannot keep " + n + " of " + pos + " cached tokens");
+        }
+        pos = n;
+    }
+}

@@ -1,0 +1,28 @@
+package io.github.moe4j.model;
+
+/**
+ * The routed feed-forward block of one family.
+ *
+ * @param nExpert      {@code expert_count}
+ * @param nUsed        {@code expert_used_count}: experts per token
+ * @param nFfExp       width of one expert's FFN
+ * @param normalize    divide the chosen weights by their sum (clamped to >= 6.103515625e-5)
+ * @param weightsScale multiplies the chosen weights when not 0 or 1 ({@code expert_weights_scale})
+ * @param nFfShexp     width of the shared expert, 0 when there is none
+ * @param sharedGate   the shared expert output is scaled by {@code sigmoid(ffn_gate_inp_shexp . x)}
+ */
+public record MoeConfig(int nExpert, int nUsed, int nFfExp, boolean normalize, float weightsScale, int nFfShexp,
+                        boolean sharedGate) {
+    public MoeConfig {
+        if (nExpert <= 0 || nUsed <= 0 || nUsed > nExpert) {
+            throw new IllegalArgumentException("expert_used_count " + nUsed + " must be in 1.." + nExpert
+                    + " (expert_count)");
+        }
+        if (nFfExp <= 0 || nFfShexp < 0) {
+            throw new IllegalArgumentException("expert FFN widths must be positive, got " + nFfExp + ", " + nFfShexp);
+        }
+        if (sharedGate && nFfShexp == 0) {
+            throw new IllegalArgumentException("a shared-expert gate needs a shared expert");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.github.moe4j.model;
+
+import io.github.moe4j.cpu.AttentionParams;
+import io.github.moe4j.cpu.VectorOps;
+import io.github.moe4j.gguf.GgufModel;
+import io.github.moe4j.quant.BlockFormat;
+import io.github.moe4j.quant.BlockFormats;
+import io.github.moe4j.tensor.Tensor;
+
+/**
+ * A pre-norm MoE decoder bound to a GGUF file: the shared forward pass of the llama-like MoE
+ * families (qwen3moe, qwen2moe, olmoe, llama/Mixtral, granitemoe). Immutable and shareable; every
+ * mutable thing lives in a {@link DecoderState}.
+ *
+ * <pre>
+ * h = token_embd[t] * embeddingScale
+ * per block: h += residualScale * attn(rmsnorm(h, attn_norm))
+ *            h += residualScale * moe(rmsnorm(h, ffn_norm))
+ * logits = output(rmsnorm(h, output_norm)) * (1 / logitScale)
+ * </pre>
+ */
+public final class MoeDecoder {
+    private final DecoderConfig c;
+    private final Linear lin;
+    private final Tensor tokEmbd;          // [n_vocab][n_embd]
+    private final float[] outputNorm;      // [n_embd]
+    private final Tensor output;           // [n_vocab][n_embd]; token_embd when tied
+    private final AttentionWeights[] attn; // per layer
+    private final MoeWeights[] moe;        // per layer
+    private final AttentionParams attnParams;
+
+    public MoeDecoder(GgufModel gguf, DecoderConfig c, Linear lin) {
+        BlockFormats.checkSupported(gguf);
+        this.c = c;
+        this.lin = lin;
+        TensorBinder b = new TensorBinder(gguf);
+        this.tokEmbd = b.required("token_embd.weight", c.nEmbd(), c.nVocab());
+        this.outputNorm = b.vector("output_norm.weight", c.nEmbd(), true);
+        Tensor out = b.optional("output.weight", c.nEmbd(), c.nVocab());
+        this.output = out != null ? out : tokEmbd;
+        this.attn = new AttentionWeights[c.nLayer()];
+        this.moe = new MoeWeights[c.nLayer()];
+        for (int il = 0; il < c.nLayer(); il++) {
+            attn[il] = AttentionWeights.bind(b, c, il);
+            moe[il] = MoeWeights.bind(b, c, il);
+        }
+        this.attnParams = AttentionParams.of(c.attnScale());
+    }
+
+    public DecoderConfig config() {
+        return c;
+    }
+
+    public int vocabSize() {
+        return c.nVocab();
+    }
+
+    /** A fresh sequence state holding up to {@code nCtx} tokens. */
+    public DecoderState newState(int nCtx) {
+        return new DecoderState(c, nCtx);
+    }
+
+    /**
+     * Evaluates {@code n} tokens at positions {@code state.position() ..}, appending them to the KV
+     * cache, and writes the logits of every position to {@code logits[logitsOff + i * n_vocab ..]}
+     * (skipped when {@code logits} is null).
+     */
+    public void forward(DecoderState s, int[] tokens, int off, int n, float[] logits, int logitsOff,
+                        ForwardObserver obs) {
+        if (s.c != c) {
+            throw new IllegalArgumentException("state belongs to another model");
+        }
+        if (n < 0 || off < 0 || off + n > tokens.length) {
+            throw new IndexOutOfBoundsException("tokens [" + off + ", " + (off + n) + ") of " + tokens.length);
+        }
+        if (s.pos + n > s.nCtx) {
+            throw new IllegalStateException("context full: " + s.pos + " + " + n + " tokens > " + s.nCtx);
+        }
+        if (logits != null && logitsOff + (long) n * c.nVocab() > logits.length) {
+            throw new IndexOutOfBoundsException("logits array too small for " + n + " rows of " + c.nVocab());
+        }
+        for (int i = 0; i < n; i++) {
+            int t = tokens[off + i];
+            if (t < 0 || t >= c.nVocab()) {
+                throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + c.nVocab() + ")");
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            token(s, tokens[off + i], i, logits, logits == null ? 0 : logitsOff + i * c.nVocab(), obs);
+            s.pos++;
+        }
+    }
+
+    /** One decode step: feeds {@code token} and writes its logits ({@code [n_vocab]}). */
+    public void decode(DecoderState s, int token, float[] logits) {
+        if (s.pos + 1 > s.nCtx) {
+            throw new IllegalStateException("context full: " + s.nCtx + " tokens");
+        }
+        if (token < 0 || token >= c.nVocab()) {
+            throw new IllegalArgumentException("token id " + token + " outside the vocabulary [0, " + c.nVocab() + ")");
+        }
+        token(s, token, 0, logits, 0, null);
+        s.pos++;
+    }
+
+    private void token(DecoderState s, int tok, int i, float[] logits, int lo, ForwardObserver obs) {
+        int e = c.nEmbd();
+        BlockFormat ef = BlockFormats.of(tokEmbd.type());
+        ef.dequantize(tokEmbd.data(), tok * tokEmbd.rowBytes(), s.h, 0, e);
+        if (c.embeddingScale() != 1f) {
+            VectorOps.scale(s.h, 0, s.h, 0, e, c.embeddingScale());
+        }
+        for (int il = 0; il < c.nLayer(); il++) {
+            AttentionWeights aw = attn[il];
+            VectorOps.rmsNorm(s.h, 0, aw.norm(), 0, s.xn, 0, e, c.eps());
+            AttentionBlock.forward(lin, c, aw, attnParams, s, il, s.pos);
+            residual(s);
+            MoeWeights mw = moe[il];
+            VectorOps.rmsNorm(s.h, 0, mw.norm(), 0, s.xn, 0, e, c.eps());
+            MoeBlock.forward(lin, c, mw, s, il, i, obs);
+            residual(s);
+            if (obs != null) {
+                obs.layerOutput(il, i, s.h, 0);
+            }
+        }
+        VectorOps.rmsNorm(s.h, 0, outputNorm, 0, s.xn, 0, e, c.eps());
+        if (obs != null) {
+            obs.finalNorm(i, s.xn, 0);
+        }
+        if (logits != null) {
+            lin.matvec(output, s.xn, 0, logits, lo);
+            if (c.logitScale() != 1f) {
+                VectorOps.scale(logits, lo, logits, lo, c.nVocab(), 1.0f / c.logitScale());
+            }
+        }
+    }
+
+    private void residual(DecoderState s) {
+        if (c.residualScale() != 1f) {
+            VectorOps.addScaled(s.h, 0, s.out, 0, c.nEmbd(), c.residualScale());
+        } else {
+            VectorOps.add(s.h, 0, s.out, 0, s.h, 0, c.nEmbd());
+        }
+    }
+}
