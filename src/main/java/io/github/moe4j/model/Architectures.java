@@ -2,6 +2,7 @@ package io.github.moe4j.model;
 
 import io.github.moe4j.api.UnsupportedModelException;
 import io.github.moe4j.gguf.GgufModel;
+import io.github.moe4j.model.gptoss.GptOss;
 import io.github.moe4j.model.granitemoe.GraniteMoe;
 import io.github.moe4j.model.llama.LlamaMoe;
 import io.github.moe4j.model.olmoe.Olmoe;
@@ -19,7 +20,7 @@ public final class Architectures {
     static {
         Map<String, Architecture> m = new LinkedHashMap<>();
         for (Architecture a : new Architecture[]{
-                new Qwen3Moe(), new Olmoe(), new Qwen2Moe(), new LlamaMoe(), new GraniteMoe()}) {
+                new Qwen3Moe(), new Olmoe(), new Qwen2Moe(), new LlamaMoe(), new GraniteMoe(), new GptOss()}) {
             if (m.put(a.name(), a) != null) {
                 throw new IllegalStateException("two architectures named " + a.name());
             }

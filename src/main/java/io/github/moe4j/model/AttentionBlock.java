@@ -42,5 +42,8 @@ final class AttentionBlock {
         s.v[il].store(pos, s.vCur, 0);
         Attention.attend(s.q, 0, c.nHead(), s.k[il], s.v[il], pos, params, s.att, 0, s.attnScratch, 0, c.nHead());
         lin.matvec(w.wo(), s.att, 0, s.out, 0);
+        if (w.bo() != null) {
+            VectorOps.add(s.out, 0, w.bo(), 0, s.out, 0, c.nEmbd());
+        }
     }
 }

@@ -16,9 +16,11 @@ import io.github.moe4j.tensor.Tensor;
  * @param wo    [n_embd][n_head*head_dim_v] attn_output
  * @param qNorm attn_q_norm: [head_dim_k] (per head) or [n_head*head_dim_k] (full), or null
  * @param kNorm attn_k_norm: [head_dim_k] or [n_head_kv*head_dim_k], or null
+ * @param bo    [n_embd] attn_output.bias or null
+ * @param sinks [n_head] attn_sinks or null
  */
 public record AttentionWeights(float[] norm, Tensor wq, float[] bq, Tensor wk, float[] bk, Tensor wv, float[] bv,
-                               Tensor wo, float[] qNorm, float[] kNorm) {
+                               Tensor wo, float[] qNorm, float[] kNorm, float[] bo, float[] sinks) {
 
     static AttentionWeights bind(TensorBinder b, DecoderConfig c, int il) {
         String p = "blk." + il + ".";
@@ -37,7 +39,7 @@ public record AttentionWeights(float[] norm, Tensor wq, float[] bq, Tensor wk, f
             case NONE -> {
             }
         }
-        boolean bias = c.attnBias();
+        boolean bias = c.attn().qkvBias();
         return new AttentionWeights(
                 b.vector(p + "attn_norm.weight", e, true),
                 b.required(p + "attn_q.weight", e, c.qWidth()),
@@ -47,6 +49,8 @@ public record AttentionWeights(float[] norm, Tensor wq, float[] bq, Tensor wk, f
                 b.required(p + "attn_v.weight", e, c.vWidth()),
                 bias ? b.vector(p + "attn_v.bias", c.vWidth(), true) : null,
                 b.required(p + "attn_output.weight", c.attnOutWidth(), e),
-                qn, kn);
+                qn, kn,
+                c.attn().outBias() ? b.vector(p + "attn_output.bias", e, true) : null,
+                c.attn().sinks() ? b.vector(p + "attn_sinks.weight", c.nHead(), true) : null);
     }
 }

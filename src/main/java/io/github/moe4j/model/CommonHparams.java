@@ -80,4 +80,37 @@ public record CommonHparams(int nEmbd, int nLayer, int nHead, int nHeadKv, int h
     public float defaultAttnScale() {
         return 1.0f / (float) Math.sqrt(headDimK);
     }
+
+    /**
+     * RoPE as {@code rope.scaling.type} says: absent or {@code none} plain, {@code linear} with
+     * freq_scale 1/{@code rope.scaling.factor}, {@code yarn} with the factor and
+     * {@code rope.scaling.original_context_length} (llama.cpp's beta 32/1, not the yarn_beta_* keys).
+     */
+    public io.github.moe4j.cpu.RopeConfig rope(GgufMetadata md, io.github.moe4j.cpu.RopeConfig.Style style) {
+        String type = md.archString("rope.scaling.type", "none");
+        switch (type) {
+            case "none" -> {
+                return io.github.moe4j.cpu.RopeConfig.plain(style, nRot, ropeBase);
+            }
+            case "linear" -> {
+                return io.github.moe4j.cpu.RopeConfig.linear(style, nRot, ropeBase, 1.0f / scalingFactor(md));
+            }
+            case "yarn" -> {
+                int orig = positive(md, "rope.scaling.original_context_length",
+                        md.archInt("rope.scaling.original_context_length", 0));
+                return io.github.moe4j.cpu.RopeConfig.yarn(style, nRot, ropeBase, scalingFactor(md), orig);
+            }
+            default -> throw new io.github.moe4j.api.UnsupportedModelException("metadata key '"
+                    + md.archKey("rope.scaling.type") + "' = '" + type + "' is not supported (none, linear, yarn) in "
+                    + md.file());
+        }
+    }
+
+    private static float scalingFactor(GgufMetadata md) {
+        float f = md.archFloat("rope.scaling.factor", 0f);
+        if (!(f > 0) || !Float.isFinite(f)) {
+            throw bad(md, "rope.scaling.factor", "must be positive, got " + f);
+        }
+        return f;
+    }
 }

@@ -20,16 +20,17 @@ import io.github.moe4j.cpu.RopeConfig;
  * @param rope           RoPE of q and k
  * @param attnScale      multiplies q.k (normally 1/sqrt(headDimK))
  * @param qkNorm         q/k RMSNorm placement
- * @param attnBias       q/k/v biases are required (qwen2moe); otherwise none are read
+ * @param attn           optional attention parts (biases, sinks, sliding window)
  * @param embeddingScale multiplies the token embedding (1 = none)
  * @param residualScale  multiplies each block's output before the residual add (1 = none)
  * @param logitScale     logits are multiplied by 1/logitScale (1 = none)
  * @param moe            the routed feed-forward block
+ * @param ffnNorm        the name of the norm before the MoE block: {@code ffn_norm} ({@code post_attention_norm} in gpt-oss)
  */
 public record DecoderConfig(String arch, int nEmbd, int nLayer, int nHead, int nHeadKv, int headDimK, int headDimV,
                             int nVocab, int nCtxTrain, float eps, RopeConfig rope, float attnScale, QkNorm qkNorm,
-                            boolean attnBias, float embeddingScale, float residualScale, float logitScale,
-                            MoeConfig moe) {
+                            AttentionOptions attn, float embeddingScale, float residualScale, float logitScale,
+                            MoeConfig moe, String ffnNorm) {
     public DecoderConfig {
         if (nEmbd <= 0 || nLayer <= 0 || nHead <= 0 || nHeadKv <= 0 || headDimK <= 0 || headDimV <= 0
                 || nVocab <= 0 || nCtxTrain <= 0) {
@@ -43,7 +44,7 @@ public record DecoderConfig(String arch, int nEmbd, int nLayer, int nHead, int n
             throw new IllegalArgumentException(arch + ": rope.dimension_count " + rope.nRot() + " > key length "
                     + headDimK);
         }
-        if (!(eps > 0) || !(logitScale != 0) || qkNorm == null || moe == null) {
+        if (!(eps > 0) || !(logitScale != 0) || qkNorm == null || moe == null || attn == null || ffnNorm == null) {
             throw new IllegalArgumentException(arch + ": bad eps " + eps + " / logit scale " + logitScale);
         }
     }

@@ -1,5 +1,6 @@
 package io.github.moe4j.model;
 
+import io.github.moe4j.cpu.ScalarOps;
 import io.github.moe4j.cpu.TopK;
 import io.github.moe4j.cpu.VectorOps;
 import io.github.moe4j.tensor.Tensor;
@@ -7,10 +8,11 @@ import io.github.moe4j.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * The routed feed-forward block for one token: router logits {@code ffn_gate_inp x}, softmax,
- * top-k, optional renormalisation and scale, then {@code sum_j w_j down_j(silu(gate_j x) * up_j x)}
- * over the chosen experts, plus the shared expert (optionally gated by a sigmoid). Reads
- * {@code s.xn}, writes {@code s.out}.
+ * The routed feed-forward block for one token: router logits {@code ffn_gate_inp x (+ bias)},
+ * gating (softmax then top-k, or top-k then softmax over the chosen), optional renormalisation and
+ * scale, then {@code sum_j w_j down_j(act(gate_j x, up_j x))} over the chosen experts (act =
+ * SwiGLU or gpt-oss's clamped SwiGLU-OAI, expert biases where present), plus the shared expert
+ * (optionally gated by a sigmoid). Reads {@code s.xn}, writes {@code s.out}.
  */
 final class MoeBlock {
     /** llama.cpp clamps the renormalisation denominator to this. */
@@ -23,35 +25,22 @@ final class MoeBlock {
                         ForwardObserver obs) {
         MoeConfig m = c.moe();
         int e = c.nEmbd();
-        lin.matvec(w.gateInp(), s.xn, 0, s.router, 0);
-        VectorOps.softmax(s.router, 0, m.nExpert());
-        TopK.select(s.router, 0, m.nExpert(), m.nUsed(), s.topIdx, 0, s.topW, 0);
-        if (m.normalize()) {
-            float sum = 0f;
-            for (int j = 0; j < m.nUsed(); j++) {
-                sum += s.topW[j];
-            }
-            sum = Math.max(sum, MIN_WEIGHT_SUM);
-            for (int j = 0; j < m.nUsed(); j++) {
-                s.topW[j] /= sum;
-            }
-        }
-        if (m.weightsScale() != 0f && m.weightsScale() != 1f) {
-            for (int j = 0; j < m.nUsed(); j++) {
-                s.topW[j] *= m.weightsScale();
-            }
-        }
+        route(lin, m, w, s);
         if (obs != null) {
             obs.routed(il, token, s.topIdx, s.topW, m.nUsed());
         }
         Arrays.fill(s.out, 0, e, 0f);
         for (int j = 0; j < m.nUsed(); j++) {
             int x = s.topIdx[j];
-            expert(lin, w.gate()[x], w.up()[x], w.down()[x], m.nFfExp(), s);
+            expert(lin, m, w, x, s);
             VectorOps.addScaled(s.out, 0, s.ffOut, 0, e, s.topW[j]);
         }
         if (w.gateShexp() != null) {
-            expert(lin, w.gateShexp(), w.upShexp(), w.downShexp(), m.nFfShexp(), s);
+            int nf = m.nFfShexp();
+            lin.matvec(w.gateShexp(), s.xn, 0, s.ffGate, 0);
+            lin.matvec(w.upShexp(), s.xn, 0, s.ffUp, 0);
+            VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf);
+            lin.matvec(w.downShexp(), s.ffAct, 0, s.ffOut, 0);
             float g = 1f;
             if (w.gateInpShexp() != null) {
                 float z = VectorOps.dot(w.gateInpShexp(), 0, s.xn, 0, e);
@@ -61,11 +50,60 @@ final class MoeBlock {
         }
     }
 
-    /** {@code s.ffOut = down(silu(gate s.xn) * up s.xn)}. */
-    private static void expert(Linear lin, Tensor gate, Tensor up, Tensor down, int nFf, DecoderState s) {
+    /** Fills {@code s.topIdx} / {@code s.topW} with the chosen experts and their weights. */
+    static void route(Linear lin, MoeConfig m, MoeWeights w, DecoderState s) {
+        int n = m.nExpert();
+        int k = m.nUsed();
+        lin.matvec(w.gateInp(), s.xn, 0, s.router, 0);
+        if (w.routerBias() != null) {
+            VectorOps.add(s.router, 0, w.routerBias(), 0, s.router, 0, n);
+        }
+        switch (m.gating()) {
+            case SOFTMAX -> {
+                VectorOps.softmax(s.router, 0, n);
+                TopK.select(s.router, 0, n, k, s.topIdx, 0, s.topW, 0);
+            }
+            case SOFTMAX_WEIGHT -> {
+                TopK.select(s.router, 0, n, k, s.topIdx, 0, s.topW, 0);
+                ScalarOps.softmax(s.topW, 0, k);
+            }
+        }
+        if (m.normalize()) {
+            float sum = 0f;
+            for (int j = 0; j < k; j++) {
+                sum += s.topW[j];
+            }
+            sum = Math.max(sum, MIN_WEIGHT_SUM);
+            for (int j = 0; j < k; j++) {
+                s.topW[j] /= sum;
+            }
+        }
+        if (m.weightsScale() != 0f && m.weightsScale() != 1f) {
+            for (int j = 0; j < k; j++) {
+                s.topW[j] *= m.weightsScale();
+            }
+        }
+    }
+
+    /** {@code s.ffOut = down_x(act(gate_x s.xn, up_x s.xn))} for expert {@code x}. */
+    private static void expert(Linear lin, MoeConfig m, MoeWeights w, int x, DecoderState s) {
+        int nf = m.nFfExp();
+        Tensor gate = w.gate()[x];
         lin.matvec(gate, s.xn, 0, s.ffGate, 0);
-        lin.matvec(up, s.xn, 0, s.ffUp, 0);
-        VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nFf);
-        lin.matvec(down, s.ffAct, 0, s.ffOut, 0);
+        lin.matvec(w.up()[x], s.xn, 0, s.ffUp, 0);
+        if (w.gateBias() != null) {
+            VectorOps.add(s.ffGate, 0, w.gateBias(), x * nf, s.ffGate, 0, nf);
+            VectorOps.add(s.ffUp, 0, w.upBias(), x * nf, s.ffUp, 0, nf);
+        }
+        if (m.oaiSwiglu()) {
+            VectorOps.swigluOai(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf, ScalarOps.OAI_ALPHA, ScalarOps.OAI_LIMIT);
+        } else {
+            VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf);
+        }
+        lin.matvec(w.down()[x], s.ffAct, 0, s.ffOut, 0);
+        if (w.downBias() != null) {
+            int e = s.ffOut.length;
+            VectorOps.add(s.ffOut, 0, w.downBias(), x * e, s.ffOut, 0, e);
+        }
     }
 }

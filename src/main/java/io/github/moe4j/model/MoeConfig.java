@@ -6,13 +6,16 @@ package io.github.moe4j.model;
  * @param nExpert      {@code expert_count}
  * @param nUsed        {@code expert_used_count}: experts per token
  * @param nFfExp       width of one expert's FFN
+ * @param gating       how logits become choices and weights
  * @param normalize    divide the chosen weights by their sum (clamped to >= 6.103515625e-5)
  * @param weightsScale multiplies the chosen weights when not 0 or 1 ({@code expert_weights_scale})
  * @param nFfShexp     width of the shared expert, 0 when there is none
  * @param sharedGate   the shared expert output is scaled by {@code sigmoid(ffn_gate_inp_shexp . x)}
+ * @param biases       router and expert biases ({@code ffn_gate_inp.bias}, {@code ffn_*_exps.bias}; gpt-oss)
+ * @param oaiSwiglu    experts use the clamped SwiGLU-OAI (alpha 1.702, limit 7) instead of SwiGLU
  */
-public record MoeConfig(int nExpert, int nUsed, int nFfExp, boolean normalize, float weightsScale, int nFfShexp,
-                        boolean sharedGate) {
+public record MoeConfig(int nExpert, int nUsed, int nFfExp, Gating gating, boolean normalize, float weightsScale,
+                        int nFfShexp, boolean sharedGate, boolean biases, boolean oaiSwiglu) {
     public MoeConfig {
         if (nExpert <= 0 || nUsed <= 0 || nUsed > nExpert) {
             throw new IllegalArgumentException("expert_used_count " + nUsed + " must be in 1.." + nExpert
@@ -24,5 +27,14 @@ public record MoeConfig(int nExpert, int nUsed, int nFfExp, boolean normalize, f
         if (sharedGate && nFfShexp == 0) {
             throw new IllegalArgumentException("a shared-expert gate needs a shared expert");
         }
+        if (gating == null) {
+            throw new IllegalArgumentException("gating is null");
+        }
+    }
+
+    /** Softmax routing, SwiGLU experts, no biases. */
+    public static MoeConfig softmax(int nExpert, int nUsed, int nFfExp, boolean normalize, int nFfShexp,
+                                    boolean sharedGate) {
+        return new MoeConfig(nExpert, nUsed, nFfExp, Gating.SOFTMAX, normalize, 0f, nFfShexp, sharedGate, false, false);
     }
 }

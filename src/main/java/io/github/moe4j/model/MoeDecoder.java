@@ -27,7 +27,7 @@ public final class MoeDecoder {
     private final Tensor output;           // [n_vocab][n_embd]; token_embd when tied
     private final AttentionWeights[] attn; // per layer
     private final MoeWeights[] moe;        // per layer
-    private final AttentionParams attnParams;
+    private final AttentionParams[] attnParams; // per layer: scale, sinks, window
 
     public MoeDecoder(GgufModel gguf, DecoderConfig c, Linear lin) {
         BlockFormats.checkSupported(gguf);
@@ -44,7 +44,10 @@ public final class MoeDecoder {
             attn[il] = AttentionWeights.bind(b, c, il);
             moe[il] = MoeWeights.bind(b, c, il);
         }
-        this.attnParams = AttentionParams.of(c.attnScale());
+        this.attnParams = new AttentionParams[c.nLayer()];
+        for (int il = 0; il < c.nLayer(); il++) {
+            attnParams[il] = new AttentionParams(c.attnScale(), attn[il].sinks(), c.attn().window(il));
+        }
     }
 
     public DecoderConfig config() {
@@ -113,7 +116,7 @@ public final class MoeDecoder {
         for (int il = 0; il < c.nLayer(); il++) {
             AttentionWeights aw = attn[il];
             VectorOps.rmsNorm(s.h, 0, aw.norm(), 0, s.xn, 0, e, c.eps());
-            AttentionBlock.forward(lin, c, aw, attnParams, s, il, s.pos);
+            AttentionBlock.forward(lin, c, aw, attnParams[il], s, il, s.pos);
             residual(s);
             MoeWeights mw = moe[il];
             VectorOps.rmsNorm(s.h, 0, mw.norm(), 0, s.xn, 0, e, c.eps());

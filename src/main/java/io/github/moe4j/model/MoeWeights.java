@@ -19,10 +19,15 @@ import io.github.moe4j.tensor.Tensor;
  * @param upShexp      [n_ff_shexp][n_embd] ffn_up_shexp or null
  * @param downShexp    [n_embd][n_ff_shexp] ffn_down_shexp or null
  * @param gateInpShexp [n_embd] ffn_gate_inp_shexp or null
+ * @param routerBias   [n_expert] ffn_gate_inp.bias or null
+ * @param gateBias     [n_expert][n_ff_exp] ffn_gate_exps.bias or null
+ * @param upBias       [n_expert][n_ff_exp] ffn_up_exps.bias or null
+ * @param downBias     [n_expert][n_embd] ffn_down_exps.bias or null
  */
 public record MoeWeights(float[] norm, Tensor gateInp, Tensor gateExps, Tensor upExps, Tensor downExps,
                          Tensor[] gate, Tensor[] up, Tensor[] down,
-                         Tensor gateShexp, Tensor upShexp, Tensor downShexp, float[] gateInpShexp) {
+                         Tensor gateShexp, Tensor upShexp, Tensor downShexp, float[] gateInpShexp,
+                         float[] routerBias, float[] gateBias, float[] upBias, float[] downBias) {
 
     static MoeWeights bind(TensorBinder b, DecoderConfig c, int il) {
         String p = "blk." + il + ".";
@@ -34,13 +39,17 @@ public record MoeWeights(float[] norm, Tensor gateInp, Tensor gateExps, Tensor u
         Tensor d = b.required(p + "ffn_down_exps.weight", m.nFfExp(), e, n);
         boolean sh = m.nFfShexp() > 0;
         return new MoeWeights(
-                b.vector(p + "ffn_norm.weight", e, true),
+                b.vector(p + c.ffnNorm() + ".weight", e, true),
                 b.required(p + "ffn_gate_inp.weight", e, n),
                 g, u, d, slices(g, n), slices(u, n), slices(d, n),
                 sh ? b.required(p + "ffn_gate_shexp.weight", e, m.nFfShexp()) : null,
                 sh ? b.required(p + "ffn_up_shexp.weight", e, m.nFfShexp()) : null,
                 sh ? b.required(p + "ffn_down_shexp.weight", m.nFfShexp(), e) : null,
-                m.sharedGate() ? b.vector(p + "ffn_gate_inp_shexp.weight", e, true) : null);
+                m.sharedGate() ? b.vector(p + "ffn_gate_inp_shexp.weight", e, true) : null,
+                m.biases() ? b.vector(p + "ffn_gate_inp.bias", n, true) : null,
+                m.biases() ? b.matrix(p + "ffn_gate_exps.bias", m.nFfExp(), n) : null,
+                m.biases() ? b.matrix(p + "ffn_up_exps.bias", m.nFfExp(), n) : null,
+                m.biases() ? b.matrix(p + "ffn_down_exps.bias", e, n) : null);
     }
 
     private static Tensor[] slices(Tensor t, int n) {

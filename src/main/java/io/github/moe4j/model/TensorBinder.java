@@ -51,6 +51,14 @@ public final class TensorBinder {
         return v;
     }
 
+    /** A small required 2-D tensor ({@code ne = [n0, n1]}, e.g. per-expert biases) as floats, row-major. */
+    public float[] matrix(String name, long n0, long n1) {
+        Tensor t = required(name, n0, n1);
+        float[] v = new float[Math.toIntExact(n0 * n1)];
+        BlockFormats.of(t.type()).dequantize(t.data(), 0, v, 0, v.length);
+        return v;
+    }
+
     private Tensor check(Tensor t, long[] ne) {
         long[] actual = t.ne();
         // ggml drops trailing 1s: [n, 1] and [n] are the same shape

@@ -4,6 +4,7 @@ import io.github.moe4j.cpu.RopeConfig;
 import io.github.moe4j.gguf.GgufMetadata;
 import io.github.moe4j.gguf.GgufModel;
 import io.github.moe4j.model.Architecture;
+import io.github.moe4j.model.AttentionOptions;
 import io.github.moe4j.model.CommonHparams;
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.Linear;
@@ -60,8 +61,8 @@ public final class GraniteMoe implements Architecture {
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
                 c.headDimV(), CommonHparams.vocabSize(gguf), c.nCtxTrain(), c.eps(),
                 RopeConfig.plain(RopeConfig.Style.NORMAL, c.nRot(), c.ropeBase()), hp.attentionScale(),
-                QkNorm.NONE, false, hp.embeddingScale(), hp.residualScale(), hp.logitScale(),
-                new MoeConfig(c.nExpert(), c.nUsed(), hp.nFfExp(), true, 0f, hp.nFfShexp(), false));
+                QkNorm.NONE, AttentionOptions.PLAIN, hp.embeddingScale(), hp.residualScale(), hp.logitScale(),
+                MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), true, hp.nFfShexp(), false), "ffn_norm");
         return new MoeDecoder(gguf, cfg, Linear.SCALAR);
     }
 }

@@ -4,6 +4,7 @@ import io.github.moe4j.cpu.RopeConfig;
 import io.github.moe4j.gguf.GgufMetadata;
 import io.github.moe4j.gguf.GgufModel;
 import io.github.moe4j.model.Architecture;
+import io.github.moe4j.model.AttentionOptions;
 import io.github.moe4j.model.CommonHparams;
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.Linear;
@@ -48,8 +49,8 @@ public final class Qwen2Moe implements Architecture {
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
                 c.headDimV(), CommonHparams.vocabSize(gguf), c.nCtxTrain(), c.eps(),
                 RopeConfig.plain(RopeConfig.Style.NEOX, c.nRot(), c.ropeBase()), c.defaultAttnScale(),
-                QkNorm.NONE, true, 1f, 1f, 1f,
-                new MoeConfig(c.nExpert(), c.nUsed(), hp.nFfExp(), false, 0f, hp.nFfShexp(), true));
+                QkNorm.NONE, AttentionOptions.QKV_BIAS, 1f, 1f, 1f,
+                MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), false, hp.nFfShexp(), true), "ffn_norm");
         return new MoeDecoder(gguf, cfg, Linear.SCALAR);
     }
 }

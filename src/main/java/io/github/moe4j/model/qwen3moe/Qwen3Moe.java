@@ -4,6 +4,7 @@ import io.github.moe4j.cpu.RopeConfig;
 import io.github.moe4j.gguf.GgufMetadata;
 import io.github.moe4j.gguf.GgufModel;
 import io.github.moe4j.model.Architecture;
+import io.github.moe4j.model.AttentionOptions;
 import io.github.moe4j.model.CommonHparams;
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.Linear;
@@ -41,8 +42,8 @@ public final class Qwen3Moe implements Architecture {
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
                 c.headDimV(), CommonHparams.vocabSize(gguf), c.nCtxTrain(), c.eps(),
                 RopeConfig.plain(RopeConfig.Style.NEOX, c.nRot(), c.ropeBase()), c.defaultAttnScale(),
-                QkNorm.PER_HEAD, false, 1f, 1f, 1f,
-                new MoeConfig(c.nExpert(), c.nUsed(), hp.nFfExp(), true, 0f, 0, false));
+                QkNorm.PER_HEAD, AttentionOptions.PLAIN, 1f, 1f, 1f,
+                MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), true, 0, false), "ffn_norm");
         return new MoeDecoder(gguf, cfg, Linear.SCALAR);
     }
 }

@@ -1,0 +1,9 @@
+package io.github.moe4j.model;
+
+/** How router logits become expert choices and weights. */
+public enum Gating {
+    /** Softmax over all experts, top-k on the probabilities, weights = those probabilities. */
+    SOFTMAX,
+    /** Top-k on the raw logits, then softmax over the k chosen logits (gpt-oss). */
+    SOFTMAX_WEIGHT
+}
