@@ -16,5 +16,5 @@ public interface Architecture {
      * Binds {@code gguf}'s tensors. The result references the mapped weights: it is valid while
      * {@code gguf} is open.
      */
-    MoeDecoder load(GgufModel gguf);
+    Decoder load(GgufModel gguf);
 }

@@ -2,6 +2,7 @@ package io.github.moe4j.model;
 
 import io.github.moe4j.api.UnsupportedModelException;
 import io.github.moe4j.gguf.GgufModel;
+import io.github.moe4j.model.deepseek2.DeepSeek2;
 import io.github.moe4j.model.gptoss.GptOss;
 import io.github.moe4j.model.granitemoe.GraniteMoe;
 import io.github.moe4j.model.llama.LlamaMoe;
@@ -20,7 +21,7 @@ public final class Architectures {
     static {
         Map<String, Architecture> m = new LinkedHashMap<>();
         for (Architecture a : new Architecture[]{
-                new Qwen3Moe(), new Olmoe(), new Qwen2Moe(), new LlamaMoe(), new GraniteMoe(), new GptOss()}) {
+                new Qwen3Moe(), new Olmoe(), new Qwen2Moe(), new LlamaMoe(), new GraniteMoe(), new GptOss(), new DeepSeek2()}) {
             if (m.put(a.name(), a) != null) {
                 throw new IllegalStateException("two architectures named " + a.name());
             }
@@ -50,7 +51,7 @@ public final class Architectures {
     }
 
     /** Picks the family by the file's {@code general.architecture} and binds the model. */
-    public static MoeDecoder load(GgufModel gguf) {
+    public static Decoder load(GgufModel gguf) {
         return of(gguf.metadata().architecture()).load(gguf);
     }
 }

@@ -9,33 +9,37 @@ import io.github.moe4j.cpu.RopeTable;
  * buffers of a forward pass, allocated once so that decoding allocates nothing. Used by one thread
  * at a time; the {@link MoeDecoder} it belongs to is shared and immutable.
  */
-public final class DecoderState {
+public class DecoderState {
     final DecoderConfig c;
     final int nCtx;
     int pos;
 
-    final KvStore.F32[] k;      // per layer [n_ctx][n_head_kv][head_dim_k]
-    final KvStore.F32[] v;      // per layer [n_ctx][n_head_kv][head_dim_v]
-    final RopeTable rope;       // cos/sin of positions [0, n_ctx)
+    public final KvStore.F32[] k;      // per layer [n_ctx][n_head_kv][head_dim_k]
+    public final KvStore.F32[] v;      // per layer [n_ctx][n_head_kv][head_dim_v]
+    public final RopeTable rope;       // cos/sin of positions [0, n_ctx)
 
-    final float[] h;            // [n_embd] residual stream
-    final float[] xn;           // [n_embd] normed input of a sub-block
-    final float[] q;            // [n_head * head_dim_k]
-    final float[] kCur;         // [n_head_kv * head_dim_k]
-    final float[] vCur;         // [n_head_kv * head_dim_v]
-    final float[] att;          // [n_head * head_dim_v]
-    final float[] out;          // [n_embd] output of a sub-block
-    final float[] attnScratch;
+    public final float[] h;            // [n_embd] residual stream
+    public final float[] xn;           // [n_embd] normed input of a sub-block
+    public final float[] q;            // [n_head * head_dim_k]
+    public final float[] kCur;         // [n_head_kv * head_dim_k]
+    public final float[] vCur;         // [n_head_kv * head_dim_v]
+    public final float[] att;          // [n_head * head_dim_v]
+    public final float[] out;          // [n_embd] output of a sub-block
+    public final float[] attnScratch;
 
-    final float[] router;       // [n_expert] logits, then probabilities
-    final int[] topIdx;         // [n_used]
-    final float[] topW;         // [n_used]
-    final float[] ffGate;       // [max(n_ff_exp, n_ff_shexp)]
-    final float[] ffUp;         // same
-    final float[] ffAct;        // same
-    final float[] ffOut;        // [n_embd]
+    public final float[] router;       // [n_expert] logits, then probabilities
+    public final float[] select;       // [n_expert] selection scores (biased, groups masked)
+    public final float[] groupScore;   // [n_group]
+    public final int[] groupIdx;       // [n_group_used]
+    public final float[] groupVal;     // [n_group_used]
+    public final int[] topIdx;         // [n_used]
+    public final float[] topW;         // [n_used]
+    public final float[] ffGate;       // [max(n_ff_exp, n_ff_shexp)]
+    public final float[] ffUp;         // same
+    public final float[] ffAct;        // same
+    public final float[] ffOut;        // [n_embd]
 
-    DecoderState(DecoderConfig c, int nCtx) {
+    public DecoderState(DecoderConfig c, int nCtx) {
         if (nCtx <= 0 || nCtx > c.nCtxTrain()) {
             throw new IllegalArgumentException(c.arch() + ": context size " + nCtx + " must be in 1.." + c.nCtxTrain()
                     + " (context_length)");
@@ -60,6 +64,10 @@ public final class DecoderState {
         attnScratch = new float[Attention.scratchLength(c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), nCtx)];
         MoeConfig m = c.moe();
         router = new float[m.nExpert()];
+        select = new float[m.nExpert()];
+        groupScore = new float[m.nGroup()];
+        groupIdx = new int[m.nGroupUsed()];
+        groupVal = new float[m.nGroupUsed()];
         topIdx = new int[m.nUsed()];
         topW = new float[m.nUsed()];
         int ff = Math.max(m.nFfExp(), m.nFfShexp());
@@ -67,6 +75,19 @@ public final class DecoderState {
         ffUp = new float[ff];
         ffAct = new float[ff];
         ffOut = new float[e];
+    }
+
+    /** Marks one more token as cached; called by decoders after a token's KV rows are stored. */
+    public void advance() {
+        if (pos >= nCtx) {
+            throw new IllegalStateException("context full: " + nCtx + " tokens");
+        }
+        pos++;
+    }
+
+    /** The config this state was made for. */
+    public DecoderConfig config() {
+        return c;
     }
 
     /** Tokens already in the KV cache (the position of the next token). */

@@ -14,14 +14,14 @@ import java.util.Arrays;
  * SwiGLU or gpt-oss's clamped SwiGLU-OAI, expert biases where present), plus the shared expert
  * (optionally gated by a sigmoid). Reads {@code s.xn}, writes {@code s.out}.
  */
-final class MoeBlock {
+public final class MoeBlock {
     /** llama.cpp clamps the renormalisation denominator to this. */
     static final float MIN_WEIGHT_SUM = 6.103515625e-5f;
 
     private MoeBlock() {
     }
 
-    static void forward(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s, int il, int token,
+    public static void forward(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s, int il, int token,
                         ForwardObserver obs) {
         MoeConfig m = c.moe();
         int e = c.nEmbd();
@@ -59,13 +59,25 @@ final class MoeBlock {
             VectorOps.add(s.router, 0, w.routerBias(), 0, s.router, 0, n);
         }
         switch (m.gating()) {
-            case SOFTMAX -> {
-                VectorOps.softmax(s.router, 0, n);
-                TopK.select(s.router, 0, n, k, s.topIdx, 0, s.topW, 0);
-            }
+            case SOFTMAX -> VectorOps.softmax(s.router, 0, n);
+            case SIGMOID -> VectorOps.sigmoid(s.router, 0, s.router, 0, n);
             case SOFTMAX_WEIGHT -> {
                 TopK.select(s.router, 0, n, k, s.topIdx, 0, s.topW, 0);
                 ScalarOps.softmax(s.topW, 0, k);
+            }
+        }
+        if (m.gating() != Gating.SOFTMAX_WEIGHT) {
+            // choose on the (biased, group-limited) scores; weight with the unbiased probabilities
+            System.arraycopy(s.router, 0, s.select, 0, n);
+            if (w.expProbsB() != null) {
+                VectorOps.add(s.select, 0, w.expProbsB(), 0, s.select, 0, n);
+            }
+            if (m.nGroup() > 1) {
+                limitGroups(m, s);
+            }
+            TopK.select(s.select, 0, n, k, s.topIdx, 0, s.topW, 0);
+            for (int j = 0; j < k; j++) {
+                s.topW[j] = s.router[s.topIdx[j]];
             }
         }
         if (m.normalize()) {
@@ -81,6 +93,38 @@ final class MoeBlock {
         if (m.weightsScale() != 0f && m.weightsScale() != 1f) {
             for (int j = 0; j < k; j++) {
                 s.topW[j] *= m.weightsScale();
+            }
+        }
+    }
+
+    /**
+     * Group-limited routing (DeepSeek V3): a group's score is the sum of its 2 best selection
+     * scores; experts outside the best {@code nGroupUsed} groups get -inf.
+     */
+    private static void limitGroups(MoeConfig m, DecoderState s) {
+        int per = m.nExpert() / m.nGroup();
+        for (int g = 0; g < m.nGroup(); g++) {
+            float best = Float.NEGATIVE_INFINITY;
+            float second = Float.NEGATIVE_INFINITY;
+            for (int i = g * per; i < (g + 1) * per; i++) {
+                float v = s.select[i];
+                if (v > best) {
+                    second = best;
+                    best = v;
+                } else if (v > second) {
+                    second = v;
+                }
+            }
+            s.groupScore[g] = per == 1 ? best : best + second;
+        }
+        TopK.select(s.groupScore, 0, m.nGroup(), m.nGroupUsed(), s.groupIdx, 0, s.groupVal, 0);
+        for (int g = 0; g < m.nGroup(); g++) {
+            boolean kept = false;
+            for (int j = 0; j < m.nGroupUsed(); j++) {
+                kept |= s.groupIdx[j] == g;
+            }
+            if (!kept) {
+                java.util.Arrays.fill(s.select, g * per, (g + 1) * per, Float.NEGATIVE_INFINITY);
             }
         }
     }

@@ -13,9 +13,13 @@ package io.github.moe4j.model;
  * @param sharedGate   the shared expert output is scaled by {@code sigmoid(ffn_gate_inp_shexp . x)}
  * @param biases       router and expert biases ({@code ffn_gate_inp.bias}, {@code ffn_*_exps.bias}; gpt-oss)
  * @param oaiSwiglu    experts use the clamped SwiGLU-OAI (alpha 1.702, limit 7) instead of SwiGLU
+ * @param selectionBias {@code exp_probs_b.bias} is added to the scores for the choice only (DeepSeek V3)
+ * @param nGroup       {@code expert_group_count}: experts split into this many groups (1 = no groups)
+ * @param nGroupUsed   {@code expert_group_used_count}: groups kept, ranked by the sum of their 2 best scores
  */
 public record MoeConfig(int nExpert, int nUsed, int nFfExp, Gating gating, boolean normalize, float weightsScale,
-                        int nFfShexp, boolean sharedGate, boolean biases, boolean oaiSwiglu) {
+                        int nFfShexp, boolean sharedGate, boolean biases, boolean oaiSwiglu,
+                        boolean selectionBias, int nGroup, int nGroupUsed) {
     public MoeConfig {
         if (nExpert <= 0 || nUsed <= 0 || nUsed > nExpert) {
             throw new IllegalArgumentException("expert_used_count " + nUsed + " must be in 1.." + nExpert
@@ -27,6 +31,11 @@ public record MoeConfig(int nExpert, int nUsed, int nFfExp, Gating gating, boole
         if (sharedGate && nFfShexp == 0) {
             throw new IllegalArgumentException("a shared-expert gate needs a shared expert");
         }
+        if (nGroup <= 0 || nExpert % nGroup != 0 || nGroupUsed <= 0 || nGroupUsed > nGroup
+                || (nGroup > 1 && nUsed > nGroupUsed * (nExpert / nGroup))) {
+            throw new IllegalArgumentException("expert groups: " + nGroupUsed + " of " + nGroup + " for " + nExpert
+                    + " experts, " + nUsed + " used");
+        }
         if (gating == null) {
             throw new IllegalArgumentException("gating is null");
         }
@@ -35,6 +44,7 @@ public record MoeConfig(int nExpert, int nUsed, int nFfExp, Gating gating, boole
     /** Softmax routing, SwiGLU experts, no biases. */
     public static MoeConfig softmax(int nExpert, int nUsed, int nFfExp, boolean normalize, int nFfShexp,
                                     boolean sharedGate) {
-        return new MoeConfig(nExpert, nUsed, nFfExp, Gating.SOFTMAX, normalize, 0f, nFfShexp, sharedGate, false, false);
+        return new MoeConfig(nExpert, nUsed, nFfExp, Gating.SOFTMAX, normalize, 0f, nFfShexp, sharedGate, false, false,
+                false, 1, 1);
     }
 }

@@ -19,7 +19,7 @@ import io.github.moe4j.tensor.Tensor;
  * logits = output(rmsnorm(h, output_norm)) * (1 / logitScale)
  * </pre>
  */
-public final class MoeDecoder {
+public final class MoeDecoder implements Decoder {
     private final DecoderConfig c;
     private final Linear lin;
     private final Tensor tokEmbd;          // [n_vocab][n_embd]
@@ -50,24 +50,17 @@ public final class MoeDecoder {
         }
     }
 
+    @Override
     public DecoderConfig config() {
         return c;
     }
 
-    public int vocabSize() {
-        return c.nVocab();
-    }
-
-    /** A fresh sequence state holding up to {@code nCtx} tokens. */
+    @Override
     public DecoderState newState(int nCtx) {
         return new DecoderState(c, nCtx);
     }
 
-    /**
-     * Evaluates {@code n} tokens at positions {@code state.position() ..}, appending them to the KV
-     * cache, and writes the logits of every position to {@code logits[logitsOff + i * n_vocab ..]}
-     * (skipped when {@code logits} is null).
-     */
+    @Override
     public void forward(DecoderState s, int[] tokens, int off, int n, float[] logits, int logitsOff,
                         ForwardObserver obs) {
         if (s.c != c) {
@@ -94,7 +87,7 @@ public final class MoeDecoder {
         }
     }
 
-    /** One decode step: feeds {@code token} and writes its logits ({@code [n_vocab]}). */
+    @Override
     public void decode(DecoderState s, int token, float[] logits) {
         if (s.pos + 1 > s.nCtx) {
             throw new IllegalStateException("context full: " + s.nCtx + " tokens");

@@ -23,13 +23,15 @@ import io.github.moe4j.tensor.Tensor;
  * @param gateBias     [n_expert][n_ff_exp] ffn_gate_exps.bias or null
  * @param upBias       [n_expert][n_ff_exp] ffn_up_exps.bias or null
  * @param downBias     [n_expert][n_embd] ffn_down_exps.bias or null
+ * @param expProbsB    [n_expert] exp_probs_b.bias (selection-only bias) or null
  */
 public record MoeWeights(float[] norm, Tensor gateInp, Tensor gateExps, Tensor upExps, Tensor downExps,
                          Tensor[] gate, Tensor[] up, Tensor[] down,
                          Tensor gateShexp, Tensor upShexp, Tensor downShexp, float[] gateInpShexp,
-                         float[] routerBias, float[] gateBias, float[] upBias, float[] downBias) {
+                         float[] routerBias, float[] gateBias, float[] upBias, float[] downBias,
+                         float[] expProbsB) {
 
-    static MoeWeights bind(TensorBinder b, DecoderConfig c, int il) {
+    public static MoeWeights bind(TensorBinder b, DecoderConfig c, int il) {
         String p = "blk." + il + ".";
         MoeConfig m = c.moe();
         long e = c.nEmbd();
@@ -49,7 +51,8 @@ public record MoeWeights(float[] norm, Tensor gateInp, Tensor gateExps, Tensor u
                 m.biases() ? b.vector(p + "ffn_gate_inp.bias", n, true) : null,
                 m.biases() ? b.matrix(p + "ffn_gate_exps.bias", m.nFfExp(), n) : null,
                 m.biases() ? b.matrix(p + "ffn_up_exps.bias", m.nFfExp(), n) : null,
-                m.biases() ? b.matrix(p + "ffn_down_exps.bias", e, n) : null);
+                m.biases() ? b.matrix(p + "ffn_down_exps.bias", e, n) : null,
+                m.selectionBias() ? b.vector(p + "exp_probs_b.bias", n, true) : null);
     }
 
     private static Tensor[] slices(Tensor t, int n) {

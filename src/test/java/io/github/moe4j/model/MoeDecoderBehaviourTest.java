@@ -33,7 +33,7 @@ class MoeDecoderBehaviourTest {
     @Test
     void batchedPrefillEqualsTokenByTokenAndStatesAreIndependent() throws IOException {
         try (GgufModel g = open("qwen2moe")) {
-            MoeDecoder m = Architectures.load(g);
+            Decoder m = Architectures.load(g);
             int v = m.vocabSize();
             int[] toks = {5, 77, 300, 12, 400, 9, 250};
             DecoderState a = m.newState(32);
@@ -65,7 +65,7 @@ class MoeDecoderBehaviourTest {
     @Test
     void rejectsBadInput() {
         try (GgufModel g = open("olmoe")) {
-            MoeDecoder m = Architectures.load(g);
+            Decoder m = Architectures.load(g);
             DecoderState s = m.newState(2);
             float[] row = new float[m.vocabSize()];
             assertThrows(IllegalArgumentException.class, () -> m.decode(s, m.vocabSize(), row));
@@ -74,7 +74,7 @@ class MoeDecoderBehaviourTest {
             m.decode(s, 2, row);
             assertThrows(IllegalStateException.class, () -> m.decode(s, 3, row));
             assertThrows(IllegalArgumentException.class, () -> m.newState(100_000));
-            MoeDecoder other = Architectures.load(g);
+            Decoder other = Architectures.load(g);
             assertThrows(IllegalArgumentException.class,
                     () -> other.forward(s, new int[]{1}, 0, 1, null, 0, null));
         }
@@ -83,7 +83,7 @@ class MoeDecoderBehaviourTest {
     @Test
     void decodeAllocatesNothingPerToken() {
         try (GgufModel g = open("qwen3moe")) {
-            MoeDecoder m = Architectures.load(g);
+            Decoder m = Architectures.load(g);
             DecoderState s = m.newState(256);
             float[] row = new float[m.vocabSize()];
             // warm-up until the Vector API kernels are compiled (interpreted, they box every vector)

@@ -23,7 +23,9 @@ class MoeDecoderF16Test {
             "qwen2moe, p1", "qwen2moe, p2",
             "mixtral, p1", "mixtral, p2",
             "granitemoe, p1", "granitemoe, p2",
-            "gpt-oss, p1", "gpt-oss, p2"})
+            "gpt-oss, p1", "gpt-oss, p2",
+            "deepseek2-lite, p1", "deepseek2-lite, p2",
+            "deepseek2-v3, p1", "deepseek2-v3, p2"})
     void matchesLlamaCpp(String tag, String prompt) throws IOException {
         ReferenceCase rc = ReferenceCase.load(tag, "F16", prompt);
         TeacherForced r = TeacherForced.run(rc);

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * >= 75% (generated), routing set agreement >= 90%. Plus the 3-shard split granitemoe Q4_0.
  */
 class MoeDecoderQuantTest {
-    private static final String[] TAGS = {"qwen3moe", "olmoe", "qwen2moe", "mixtral", "granitemoe", "gpt-oss"};
+    private static final String[] TAGS = {"qwen3moe", "olmoe", "qwen2moe", "mixtral", "granitemoe", "gpt-oss", "deepseek2-lite", "deepseek2-v3"};
     private static final String[] VARIANTS = {"Q8_0", "Q4_0", "Q4_K_M", "Q6_K"};
 
     static Stream<Arguments> cases() {

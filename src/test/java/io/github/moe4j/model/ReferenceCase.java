@@ -18,7 +18,7 @@ import java.util.Set;
 
 /** One llama.cpp reference case of the shared fixtures ({@code models/<tag>/ref/<TYPE>.<prompt>/}). */
 record ReferenceCase(String tag, String variant, String prompt, Path model, int[] promptIds, int[] genIds, int nVocab,
-                     float[] logitsPrompt, float[] logitsGen, List<List<Set<Integer>>> routing, float[] hidden) {
+                     float[] logitsPrompt, float[] logitsGen, java.util.Map<Integer, List<Set<Integer>>> routing, float[] hidden) {
 
     static ReferenceCase load(String tag, String variant, String prompt) throws IOException {
         Path dir = Fixtures.require("models/" + tag + "/ref/" + variant + "." + prompt);
@@ -33,7 +33,7 @@ record ReferenceCase(String tag, String variant, String prompt, Path model, int[
             throw new IOException(dir + ": logits sizes do not match the manifest");
         }
         JsonObject r = JsonParser.parseString(Files.readString(dir.resolve("routing.json"))).getAsJsonObject();
-        List<List<Set<Integer>>> routing = new ArrayList<>();
+        java.util.Map<Integer, List<Set<Integer>>> routing = new java.util.TreeMap<>();
         for (JsonElement le : r.getAsJsonArray("layers")) {
             List<Set<Integer>> perToken = new ArrayList<>();
             for (JsonElement te : le.getAsJsonObject().getAsJsonArray("experts")) {
@@ -43,7 +43,7 @@ record ReferenceCase(String tag, String variant, String prompt, Path model, int[
                 }
                 perToken.add(s);
             }
-            routing.add(perToken);
+            routing.put(le.getAsJsonObject().get("layer").getAsInt(), perToken);
         }
         Path hf = dir.resolve("hidden.f32");
         float[] hidden = Files.exists(hf) ? floats(hf) : null;

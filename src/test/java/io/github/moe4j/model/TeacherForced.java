@@ -28,7 +28,7 @@ final class TeacherForced {
     static TeacherForced run(ReferenceCase rc, Path modelFile) throws IOException {
         TeacherForced r = new TeacherForced();
         try (GgufModel gguf = GgufModel.open(modelFile)) {
-            MoeDecoder m = Architectures.load(gguf);
+            Decoder m = Architectures.load(gguf);
             int v = m.vocabSize();
             if (v != rc.nVocab()) {
                 throw new IllegalStateException("vocab " + v + " vs reference " + rc.nVocab());
@@ -70,7 +70,7 @@ final class TeacherForced {
                 m.decode(s, rc.genIds()[k], row);
                 r.gen.add(rc.logitsGen(), k * v, row, 0, v);
             }
-            for (int l = 0; l < rc.routing().size(); l++) {
+            for (int l : rc.routing().keySet()) {
                 List<Set<Integer>> ref = rc.routing().get(l);
                 for (int t = 0; t < ref.size(); t++) {
                     r.routingTotal++;

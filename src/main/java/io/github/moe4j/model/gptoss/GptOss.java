@@ -10,6 +10,7 @@ import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.Gating;
 import io.github.moe4j.model.Linear;
 import io.github.moe4j.model.MoeConfig;
+import io.github.moe4j.model.Decoder;
 import io.github.moe4j.model.MoeDecoder;
 import io.github.moe4j.model.QkNorm;
 
@@ -46,7 +47,7 @@ public final class GptOss implements Architecture {
     }
 
     @Override
-    public MoeDecoder load(GgufModel gguf) {
+    public Decoder load(GgufModel gguf) {
         GgufMetadata md = gguf.metadata();
         Hparams hp = Hparams.read(md);
         CommonHparams c = hp.common();
@@ -54,7 +55,8 @@ public final class GptOss implements Architecture {
                 c.headDimV(), CommonHparams.vocabSize(gguf), c.nCtxTrain(), c.eps(),
                 c.rope(md, RopeConfig.Style.NEOX), c.defaultAttnScale(), QkNorm.NONE,
                 new AttentionOptions(true, true, true, hp.slidingWindow(), 2), 1f, 1f, 1f,
-                new MoeConfig(c.nExpert(), c.nUsed(), hp.nFfExp(), Gating.SOFTMAX_WEIGHT, false, 0f, 0, false, true, true),
+                new MoeConfig(c.nExpert(), c.nUsed(), hp.nFfExp(), Gating.SOFTMAX_WEIGHT, false, 0f, 0, false, true, true,
+                        false, 1, 1),
                 "post_attention_norm");
         return new MoeDecoder(gguf, cfg, Linear.SCALAR);
     }

@@ -9,6 +9,7 @@ import io.github.moe4j.model.CommonHparams;
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.Linear;
 import io.github.moe4j.model.MoeConfig;
+import io.github.moe4j.model.Decoder;
 import io.github.moe4j.model.MoeDecoder;
 import io.github.moe4j.model.QkNorm;
 
@@ -36,7 +37,7 @@ public final class Olmoe implements Architecture {
     }
 
     @Override
-    public MoeDecoder load(GgufModel gguf) {
+    public Decoder load(GgufModel gguf) {
         Hparams hp = Hparams.read(gguf.metadata());
         CommonHparams c = hp.common();
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
