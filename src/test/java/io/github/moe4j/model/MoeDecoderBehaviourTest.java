@@ -1,5 +1,6 @@
 package io.github.moe4j.model;
 
+import io.github.moe4j.api.GgufFormatException;
 import io.github.moe4j.api.UnsupportedModelException;
 import io.github.moe4j.gguf.GgufModel;
 import io.github.moe4j.support.Fixtures;
@@ -24,9 +25,41 @@ class MoeDecoderBehaviourTest {
     void unknownArchitectureListsTheSupportedOnes() {
         UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> Architectures.of("mamba"));
         assertTrue(e.getMessage().contains("mamba"), e.getMessage());
-        for (String a : new String[]{"qwen3moe", "qwen2moe", "olmoe", "llama", "granitemoe"}) {
+        for (String a : new String[]{"qwen3moe", "qwen2moe", "olmoe", "llama", "granitemoe", "gpt-oss", "deepseek2"}) {
             assertTrue(e.getMessage().contains(a), e.getMessage());
             assertEquals(a, Architectures.of(a).name());
+        }
+    }
+
+    @Test
+    void tensorBindingNamesTheTensorAndTheShapes() {
+        try (GgufModel g = open("qwen3moe")) {
+            TensorBinder b = new TensorBinder(g);
+            GgufFormatException wrong = assertThrows(GgufFormatException.class,
+                    () -> b.required("blk.0.attn_q.weight", 256, 256));
+            assertTrue(wrong.getMessage().contains("blk.0.attn_q.weight") && wrong.getMessage().contains("[256, 512]")
+                    && wrong.getMessage().contains("expected [256, 256]"), wrong.getMessage());
+            GgufFormatException missing = assertThrows(GgufFormatException.class,
+                    () -> b.required("blk.0.attn_q.bias", 512));
+            assertTrue(missing.getMessage().contains("blk.0.attn_q.bias") && missing.getMessage().contains("missing"),
+                    missing.getMessage());
+            assertEquals(null, b.optional("blk.0.attn_q.bias", 512));
+            assertThrows(GgufFormatException.class, () -> b.optional("blk.0.attn_q_norm.weight", 256));
+            assertEquals(128, b.vector("blk.0.attn_q_norm.weight", 128, true).length);
+        }
+    }
+
+    @Test
+    void sharedExpertViewsAreSlicesNotCopies() {
+        try (GgufModel g = open("qwen3moe")) {
+            Decoder m = Architectures.load(g);
+            TensorBinder b = new TensorBinder(g);
+            MoeWeights w = MoeWeights.bind(b, m.config(), 1);
+            for (int e = 0; e < m.config().moe().nExpert(); e++) {
+                assertEquals(w.gateExps().data().address() + e * w.gate()[e].byteSize(), w.gate()[e].data().address());
+                assertArrayEquals(new long[]{256, 32}, w.gate()[e].ne());
+                assertArrayEquals(new long[]{32, 256}, w.down()[e].ne());
+            }
         }
     }
 
