@@ -16,5 +16,10 @@ public interface Architecture {
      * Binds {@code gguf}'s tensors. The result references the mapped weights: it is valid while
      * {@code gguf} is open.
      */
-    Decoder load(GgufModel gguf);
+    default Decoder load(GgufModel gguf) {
+        return load(gguf, Linear.SCALAR);
+    }
+
+    /** As {@link #load(GgufModel)}, computing matrix products with {@code linear}. */
+    Decoder load(GgufModel gguf, Linear linear);
 }

@@ -54,4 +54,9 @@ public final class Architectures {
     public static Decoder load(GgufModel gguf) {
         return of(gguf.metadata().architecture()).load(gguf);
     }
+
+    /** As {@link #load(GgufModel)}, computing matrix products with {@code linear}. */
+    public static Decoder load(GgufModel gguf, Linear linear) {
+        return of(gguf.metadata().architecture()).load(gguf, linear);
+    }
 }

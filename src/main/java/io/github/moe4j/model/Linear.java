@@ -16,6 +16,12 @@ public interface Linear {
     Linear SCALAR = new ScalarLinear();
 
     /**
+     * Scalar reference with llama.cpp's activation rounding (Q8_0/Q8_K/F16... per weight type before
+     * each dot product): closer to llama.cpp's logits on quantized files, same speed class.
+     */
+    Linear LLAMA_CPP_ROUNDING = new RoundingLinear();
+
+    /**
      * {@code y[yOff .. yOff + rows) = w x[xOff .. xOff + cols)}.
      *
      * @param w [rows][cols] in any supported ggml type

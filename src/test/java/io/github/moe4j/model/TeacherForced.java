@@ -26,9 +26,13 @@ final class TeacherForced {
     }
 
     static TeacherForced run(ReferenceCase rc, Path modelFile) throws IOException {
+        return run(rc, modelFile, Linear.SCALAR);
+    }
+
+    static TeacherForced run(ReferenceCase rc, Path modelFile, Linear linear) throws IOException {
         TeacherForced r = new TeacherForced();
         try (GgufModel gguf = GgufModel.open(modelFile)) {
-            Decoder m = Architectures.load(gguf);
+            Decoder m = Architectures.load(gguf, linear);
             int v = m.vocabSize();
             if (v != rc.nVocab()) {
                 throw new IllegalStateException("vocab " + v + " vs reference " + rc.nVocab());

@@ -83,7 +83,7 @@ public final class DeepSeek2 implements Architecture {
     }
 
     @Override
-    public Decoder load(GgufModel gguf) {
+    public Decoder load(GgufModel gguf, Linear linear) {
         GgufMetadata md = gguf.metadata();
         Hparams hp = Hparams.read(md);
         CommonHparams c = hp.common();
@@ -101,6 +101,6 @@ public final class DeepSeek2 implements Architecture {
                         hp.nFfExp() * hp.nShared(), false, false, false, hp.gating() == Gating.SIGMOID, hp.nGroup(),
                         hp.nGroupUsed()),
                 "ffn_norm");
-        return new DeepSeek2Decoder(gguf, cfg, hp, Linear.SCALAR);
+        return new DeepSeek2Decoder(gguf, cfg, hp, linear);
     }
 }

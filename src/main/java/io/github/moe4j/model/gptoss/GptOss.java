@@ -47,7 +47,7 @@ public final class GptOss implements Architecture {
     }
 
     @Override
-    public Decoder load(GgufModel gguf) {
+    public Decoder load(GgufModel gguf, Linear linear) {
         GgufMetadata md = gguf.metadata();
         Hparams hp = Hparams.read(md);
         CommonHparams c = hp.common();
@@ -58,6 +58,6 @@ public final class GptOss implements Architecture {
                 new MoeConfig(c.nExpert(), c.nUsed(), hp.nFfExp(), Gating.SOFTMAX_WEIGHT, false, 0f, 0, false, true, true,
                         false, 1, 1),
                 "post_attention_norm");
-        return new MoeDecoder(gguf, cfg, Linear.SCALAR);
+        return new MoeDecoder(gguf, cfg, linear);
     }
 }

@@ -56,7 +56,7 @@ public final class GraniteMoe implements Architecture {
     }
 
     @Override
-    public Decoder load(GgufModel gguf) {
+    public Decoder load(GgufModel gguf, Linear linear) {
         Hparams hp = Hparams.read(gguf.metadata());
         CommonHparams c = hp.common();
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
@@ -64,6 +64,6 @@ public final class GraniteMoe implements Architecture {
                 RopeConfig.plain(RopeConfig.Style.NORMAL, c.nRot(), c.ropeBase()), hp.attentionScale(),
                 QkNorm.NONE, AttentionOptions.PLAIN, hp.embeddingScale(), hp.residualScale(), hp.logitScale(),
                 MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), true, hp.nFfShexp(), false), "ffn_norm");
-        return new MoeDecoder(gguf, cfg, Linear.SCALAR);
+        return new MoeDecoder(gguf, cfg, linear);
     }
 }

@@ -42,7 +42,7 @@ public final class LlamaMoe implements Architecture {
     }
 
     @Override
-    public Decoder load(GgufModel gguf) {
+    public Decoder load(GgufModel gguf, Linear linear) {
         Hparams hp = Hparams.read(gguf.metadata());
         CommonHparams c = hp.common();
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
@@ -50,6 +50,6 @@ public final class LlamaMoe implements Architecture {
                 RopeConfig.plain(RopeConfig.Style.NORMAL, c.nRot(), c.ropeBase()), c.defaultAttnScale(),
                 QkNorm.NONE, AttentionOptions.PLAIN, 1f, 1f, 1f,
                 MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), true, 0, false), "ffn_norm");
-        return new MoeDecoder(gguf, cfg, Linear.SCALAR);
+        return new MoeDecoder(gguf, cfg, linear);
     }
 }

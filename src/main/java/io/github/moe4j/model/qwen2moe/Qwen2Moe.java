@@ -44,7 +44,7 @@ public final class Qwen2Moe implements Architecture {
     }
 
     @Override
-    public Decoder load(GgufModel gguf) {
+    public Decoder load(GgufModel gguf, Linear linear) {
         Hparams hp = Hparams.read(gguf.metadata());
         CommonHparams c = hp.common();
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
@@ -52,6 +52,6 @@ public final class Qwen2Moe implements Architecture {
                 RopeConfig.plain(RopeConfig.Style.NEOX, c.nRot(), c.ropeBase()), c.defaultAttnScale(),
                 QkNorm.NONE, AttentionOptions.QKV_BIAS, 1f, 1f, 1f,
                 MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), false, hp.nFfShexp(), true), "ffn_norm");
-        return new MoeDecoder(gguf, cfg, Linear.SCALAR);
+        return new MoeDecoder(gguf, cfg, linear);
     }
 }

@@ -37,7 +37,7 @@ public final class Qwen3Moe implements Architecture {
     }
 
     @Override
-    public Decoder load(GgufModel gguf) {
+    public Decoder load(GgufModel gguf, Linear linear) {
         Hparams hp = Hparams.read(gguf.metadata());
         CommonHparams c = hp.common();
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
@@ -45,6 +45,6 @@ public final class Qwen3Moe implements Architecture {
                 RopeConfig.plain(RopeConfig.Style.NEOX, c.nRot(), c.ropeBase()), c.defaultAttnScale(),
                 QkNorm.PER_HEAD, AttentionOptions.PLAIN, 1f, 1f, 1f,
                 MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), true, 0, false), "ffn_norm");
-        return new MoeDecoder(gguf, cfg, Linear.SCALAR);
+        return new MoeDecoder(gguf, cfg, linear);
     }
 }
