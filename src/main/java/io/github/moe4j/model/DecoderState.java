@@ -10,6 +10,9 @@ import io.github.moe4j.cpu.RopeTable;
  * at a time; the {@link MoeDecoder} it belongs to is shared and immutable.
  */
 public class DecoderState {
+    /** Tokens per prefill micro-batch. */
+    public static final int UBATCH = 64;
+
     final DecoderConfig c;
     final int nCtx;
     int pos;
@@ -39,7 +42,32 @@ public class DecoderState {
     public final float[] ffAct;        // same
     public final float[] ffOut;        // [n_embd]
 
+    // ---- batch (prefill) buffers, ubatch tokens at a time
+    public final int ubatch;
+    public final float[] bh;           // [ubatch][n_embd] residual streams
+    public final float[] bxn;          // [ubatch][n_embd] normed MoE inputs
+    public final int[] bIdx;           // [ubatch][n_used] chosen experts
+    public final float[] bW;           // [ubatch][n_used] their weights
+    public final float[] bSlot;        // [ubatch][n_used][n_embd] expert outputs per (token, slot)
+    public final int[] bCount;         // [n_expert] tokens per expert
+    public final int[] bStart;         // [n_expert] first entry of each expert in bOrder
+    public final int[] bFill;          // [n_expert] counting-sort cursor
+    public final int[] bOrder;         // [ubatch * n_used] (token * n_used + slot), grouped by expert
+    public final float[] gIn;          // [ubatch][n_embd] one expert's gathered inputs
+    public final float[] gGate;        // [ubatch][n_ff_exp]
+    public final float[] gUp;          // [ubatch][n_ff_exp]
+    public final float[] gAct;         // [ubatch][n_ff_exp]
+    public final float[] gOut;         // [ubatch][n_embd]
+
     public DecoderState(DecoderConfig c, int nCtx) {
+        this(c, nCtx, UBATCH);
+    }
+
+    /** A state whose prefill runs in micro-batches of at most {@code ubatch} tokens. */
+    public DecoderState(DecoderConfig c, int nCtx, int ubatch) {
+        if (ubatch <= 0) {
+            throw new IllegalArgumentException("ubatch must be positive, got " + ubatch);
+        }
         if (nCtx <= 0 || nCtx > c.nCtxTrain()) {
             throw new IllegalArgumentException(c.arch() + ": context size " + nCtx + " must be in 1.." + c.nCtxTrain()
                     + " (context_length)");
@@ -75,6 +103,23 @@ public class DecoderState {
         ffUp = new float[ff];
         ffAct = new float[ff];
         ffOut = new float[e];
+        this.ubatch = Math.min(nCtx, ubatch);
+        int k = m.nUsed();
+        int nf = m.nFfExp();
+        bh = new float[ubatch * e];
+        bxn = new float[ubatch * e];
+        bIdx = new int[ubatch * k];
+        bW = new float[ubatch * k];
+        bSlot = new float[ubatch * k * e];
+        bCount = new int[m.nExpert()];
+        bStart = new int[m.nExpert()];
+        bFill = new int[m.nExpert()];
+        bOrder = new int[ubatch * k];
+        gIn = new float[ubatch * e];
+        gGate = new float[ubatch * nf];
+        gUp = new float[ubatch * nf];
+        gAct = new float[ubatch * nf];
+        gOut = new float[ubatch * e];
     }
 
     /** Marks one more token as cached; called by decoders after a token's KV rows are stored. */

@@ -35,19 +35,26 @@ public final class MoeBlock {
             expert(lin, m, w, x, s);
             VectorOps.addScaled(s.out, 0, s.ffOut, 0, e, s.topW[j]);
         }
-        if (w.gateShexp() != null) {
-            int nf = m.nFfShexp();
-            lin.matvec(w.gateShexp(), s.xn, 0, s.ffGate, 0);
-            lin.matvec(w.upShexp(), s.xn, 0, s.ffUp, 0);
-            VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf);
-            lin.matvec(w.downShexp(), s.ffAct, 0, s.ffOut, 0);
-            float g = 1f;
-            if (w.gateInpShexp() != null) {
-                float z = VectorOps.dot(w.gateInpShexp(), 0, s.xn, 0, e);
-                g = 1.0f / (1.0f + (float) Math.exp(-z));
-            }
-            VectorOps.addScaled(s.out, 0, s.ffOut, 0, e, g);
+        shared(lin, c, w, s);
+    }
+
+    /** Adds the shared expert of {@code s.xn} (gated where the family gates it) to {@code s.out}. */
+    static void shared(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s) {
+        if (w.gateShexp() == null) {
+            return;
         }
+        int e = c.nEmbd();
+        int nf = c.moe().nFfShexp();
+        lin.matvec(w.gateShexp(), s.xn, 0, s.ffGate, 0);
+        lin.matvec(w.upShexp(), s.xn, 0, s.ffUp, 0);
+        VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf);
+        lin.matvec(w.downShexp(), s.ffAct, 0, s.ffOut, 0);
+        float g = 1f;
+        if (w.gateInpShexp() != null) {
+            float z = VectorOps.dot(w.gateInpShexp(), 0, s.xn, 0, e);
+            g = 1.0f / (1.0f + (float) Math.exp(-z));
+        }
+        VectorOps.addScaled(s.out, 0, s.ffOut, 0, e, g);
     }
 
     /** Fills {@code s.topIdx} / {@code s.topW} with the chosen experts and their weights. */

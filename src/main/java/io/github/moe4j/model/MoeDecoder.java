@@ -81,9 +81,14 @@ public final class MoeDecoder implements Decoder {
                 throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + c.nVocab() + ")");
             }
         }
-        for (int i = 0; i < n; i++) {
-            token(s, tokens[off + i], i, logits, logits == null ? 0 : logitsOff + i * c.nVocab(), obs);
+        if (n == 1) {
+            token(s, tokens[off], 0, logits, logitsOff, obs);
             s.pos++;
+            return;
+        }
+        for (int b = 0; b < n; b += s.ubatch) {
+            int nb = Math.min(s.ubatch, n - b);
+            batch(s, tokens, off + b, nb, b, logits, logits == null ? 0 : logitsOff + b * c.nVocab(), obs);
         }
     }
 
@@ -128,6 +133,66 @@ public final class MoeDecoder implements Decoder {
             if (c.logitScale() != 1f) {
                 VectorOps.scale(logits, lo, logits, lo, c.nVocab(), 1.0f / c.logitScale());
             }
+        }
+    }
+
+    /**
+     * Prefill of {@code nb <= ubatch} tokens: attention token by token (each sees the keys stored
+     * before it), the MoE block grouped by expert over the whole batch ({@link MoeBatch}).
+     * Computes exactly what {@link #token} computes for each token in turn.
+     */
+    private void batch(DecoderState s, int[] tokens, int off, int nb, int t0, float[] logits, int lo,
+                       ForwardObserver obs) {
+        int e = c.nEmbd();
+        int p0 = s.pos;
+        BlockFormat ef = BlockFormats.of(tokEmbd.type());
+        for (int t = 0; t < nb; t++) {
+            ef.dequantize(tokEmbd.data(), tokens[off + t] * tokEmbd.rowBytes(), s.bh, t * e, e);
+            if (c.embeddingScale() != 1f) {
+                VectorOps.scale(s.bh, t * e, s.bh, t * e, e, c.embeddingScale());
+            }
+        }
+        for (int il = 0; il < c.nLayer(); il++) {
+            AttentionWeights aw = attn[il];
+            for (int t = 0; t < nb; t++) {
+                VectorOps.rmsNorm(s.bh, t * e, aw.norm(), 0, s.xn, 0, e, c.eps());
+                AttentionBlock.forward(lin, c, aw, attnParams[il], s, il, p0 + t);
+                residual(s.bh, t * e, s.out);
+            }
+            MoeWeights mw = moe[il];
+            for (int t = 0; t < nb; t++) {
+                VectorOps.rmsNorm(s.bh, t * e, mw.norm(), 0, s.bxn, t * e, e, c.eps());
+            }
+            MoeBatch.dispatch(lin, c, mw, s, il, t0, nb, obs);
+            for (int t = 0; t < nb; t++) {
+                MoeBatch.combine(lin, c, mw, s, t);
+                residual(s.bh, t * e, s.out);
+                if (obs != null) {
+                    obs.layerOutput(il, t0 + t, s.bh, t * e);
+                }
+            }
+        }
+        for (int t = 0; t < nb; t++) {
+            VectorOps.rmsNorm(s.bh, t * e, outputNorm, 0, s.xn, 0, e, c.eps());
+            if (obs != null) {
+                obs.finalNorm(t0 + t, s.xn, 0);
+            }
+            if (logits != null) {
+                int r = lo + t * c.nVocab();
+                lin.matvec(output, s.xn, 0, logits, r);
+                if (c.logitScale() != 1f) {
+                    VectorOps.scale(logits, r, logits, r, c.nVocab(), 1.0f / c.logitScale());
+                }
+            }
+        }
+        s.pos = p0 + nb;
+    }
+
+    private void residual(float[] h, int hOff, float[] out) {
+        if (c.residualScale() != 1f) {
+            VectorOps.addScaled(h, hOff, out, 0, c.nEmbd(), c.residualScale());
+        } else {
+            VectorOps.add(h, hOff, out, 0, h, hOff, c.nEmbd());
         }
     }
 
