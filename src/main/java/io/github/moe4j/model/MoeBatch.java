@@ -13,12 +13,12 @@ import java.util.Arrays;
  *
  * <p>Reads {@code s.bxn[nb][n_embd]}; {@link #combine} leaves token t's output in {@code s.out}.
  */
-final class MoeBatch {
+public final class MoeBatch {
     private MoeBatch() {
     }
 
     /** Routes the batch and computes every chosen expert's output into {@code s.bSlot}. */
-    static void dispatch(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s, int il, int t0, int nb,
+    public static void dispatch(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s, int il, int t0, int nb,
                          ForwardObserver obs) {
         MoeConfig m = c.moe();
         int e = c.nEmbd();
@@ -87,7 +87,7 @@ final class MoeBatch {
     }
 
     /** Token {@code t}'s block output into {@code s.out}: its experts in slot order, then the shared expert. */
-    static void combine(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s, int t) {
+    public static void combine(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s, int t) {
         int e = c.nEmbd();
         int k = c.moe().nUsed();
         Arrays.fill(s.out, 0, e, 0f);

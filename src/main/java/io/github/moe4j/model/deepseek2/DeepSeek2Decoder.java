@@ -10,6 +10,7 @@ import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.DecoderState;
 import io.github.moe4j.model.ForwardObserver;
 import io.github.moe4j.model.Linear;
+import io.github.moe4j.model.MoeBatch;
 import io.github.moe4j.model.MoeBlock;
 import io.github.moe4j.model.MoeWeights;
 import io.github.moe4j.model.TensorBinder;
@@ -104,8 +105,66 @@ final class DeepSeek2Decoder implements Decoder {
         for (int i = 0; i < n; i++) {
             checkToken(tokens[off + i]);
         }
-        for (int i = 0; i < n; i++) {
-            token(s, tokens[off + i], i, logits, logits == null ? 0 : logitsOff + i * c.nVocab(), obs);
+        if (n == 1) {
+            token(s, tokens[off], 0, logits, logitsOff, obs);
+            s.advance();
+            return;
+        }
+        for (int b = 0; b < n; b += s.ubatch) {
+            int nb = Math.min(s.ubatch, n - b);
+            batch(s, tokens, off + b, nb, b, logits, logits == null ? 0 : logitsOff + b * c.nVocab(), obs);
+        }
+    }
+
+    /**
+     * Prefill of {@code nb <= ubatch} tokens: MLA and dense blocks token by token, MoE blocks
+     * grouped by expert ({@link MoeBatch}); the same numbers as {@link #token} for each in turn.
+     */
+    private void batch(MlaState s, int[] tokens, int off, int nb, int t0, float[] logits, int lo,
+                       ForwardObserver obs) {
+        int e = c.nEmbd();
+        int p0 = s.position();
+        for (int t = 0; t < nb; t++) {
+            BlockFormats.of(tokEmbd.type()).dequantize(tokEmbd.data(), tokens[off + t] * tokEmbd.rowBytes(), s.bh,
+                    t * e, e);
+        }
+        for (int il = 0; il < c.nLayer(); il++) {
+            MlaWeights w = attn[il];
+            for (int t = 0; t < nb; t++) {
+                VectorOps.rmsNorm(s.bh, t * e, w.norm(), 0, s.xn, 0, e, c.eps());
+                mla(s, w, il, p0 + t);
+                VectorOps.add(s.bh, t * e, s.out, 0, s.bh, t * e, e);
+            }
+            if (moe[il] == null) {
+                for (int t = 0; t < nb; t++) {
+                    VectorOps.rmsNorm(s.bh, t * e, ffnNorm[il], 0, s.xn, 0, e, c.eps());
+                    dense(s, il);
+                    VectorOps.add(s.bh, t * e, s.out, 0, s.bh, t * e, e);
+                }
+            } else {
+                for (int t = 0; t < nb; t++) {
+                    VectorOps.rmsNorm(s.bh, t * e, ffnNorm[il], 0, s.bxn, t * e, e, c.eps());
+                }
+                MoeBatch.dispatch(lin, c, moe[il], s, il, t0, nb, obs);
+                for (int t = 0; t < nb; t++) {
+                    MoeBatch.combine(lin, c, moe[il], s, t);
+                    VectorOps.add(s.bh, t * e, s.out, 0, s.bh, t * e, e);
+                }
+            }
+            if (obs != null) {
+                for (int t = 0; t < nb; t++) {
+                    obs.layerOutput(il, t0 + t, s.bh, t * e);
+                }
+            }
+        }
+        for (int t = 0; t < nb; t++) {
+            VectorOps.rmsNorm(s.bh, t * e, outputNorm, 0, s.xn, 0, e, c.eps());
+            if (obs != null) {
+                obs.finalNorm(t0 + t, s.xn, 0);
+            }
+            if (logits != null) {
+                lin.matvec(output, s.xn, 0, logits, lo + t * c.nVocab());
+            }
             s.advance();
         }
     }
