@@ -18,7 +18,7 @@ public class DecoderState {
     int pos;
 
     public final KvStore.F32[] k;      // per layer [n_ctx][n_head_kv][head_dim_k]
-    public final KvStore.F32[] v;      // per layer [n_ctx][n_head_kv][head_dim_v]
+    public final KvStore.F32[] v;      // per layer [n_ctx][n_head_kv][head_dim_v], or a view of k
     public final RopeTable rope;       // cos/sin of positions [0, n_ctx)
 
     public final float[] h;            // [n_embd] residual stream
@@ -65,6 +65,18 @@ public class DecoderState {
 
     /** A state whose prefill runs in micro-batches of at most {@code ubatch} tokens. */
     public DecoderState(DecoderConfig c, int nCtx, int ubatch) {
+        this(c, nCtx, ubatch, false);
+    }
+
+    /**
+     * @param vViewOfK V is not stored: each layer's V cache is a view of the first {@code head_dim_v}
+     *                 values of its K rows (one KV head; deepseek2 MLA, where V = the normed kv_cmpr
+     *                 that starts every K row)
+     */
+    protected DecoderState(DecoderConfig c, int nCtx, int ubatch, boolean vViewOfK) {
+        if (vViewOfK && (c.nHeadKv() != 1 || c.headDimV() > c.headDimK())) {
+            throw new IllegalArgumentException("V as a view of K needs one KV head and head_dim_v <= head_dim_k");
+        }
         if (ubatch <= 0) {
             throw new IllegalArgumentException("ubatch must be positive, got " + ubatch);
         }
@@ -78,7 +90,8 @@ public class DecoderState {
         this.v = new KvStore.F32[c.nLayer()];
         for (int il = 0; il < c.nLayer(); il++) {
             k[il] = KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimK());
-            v[il] = KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimV());
+            v[il] = vViewOfK ? new KvStore.F32(k[il].data(), nCtx, 1, c.headDimV(), c.kWidth())
+                    : KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimV());
         }
         this.rope = new RopeTable(c.rope(), nCtx);
         int e = c.nEmbd();

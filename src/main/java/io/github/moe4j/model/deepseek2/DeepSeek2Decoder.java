@@ -246,9 +246,7 @@ final class DeepSeek2Decoder implements Decoder {
         VectorOps.rmsNorm(s.kvA, 0, w.kvANorm(), 0, s.kCur, 0, lora, c.eps());
         System.arraycopy(s.kvA, lora, s.kCur, lora, nRot);
         Rope.applyBatch(s.rope, s.kCur, lora, 1, kd, 1, kd, pos);
-        System.arraycopy(s.kCur, 0, s.vCur, 0, lora);
-        s.k[il].store(pos, s.kCur, 0);
-        s.v[il].store(pos, s.vCur, 0);
+        s.k[il].store(pos, s.kCur, 0);   // V is a view of the first kv_lora values of this row
         Attention.attend(s.q, 0, nHead, s.k[il], s.v[il], pos, params, s.att, 0, s.attnScratch, 0, nHead);
         int vh = hp.vHeadDim();
         for (int h = 0; h < nHead; h++) {

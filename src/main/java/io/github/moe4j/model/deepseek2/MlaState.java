@@ -3,7 +3,7 @@ package io.github.moe4j.model.deepseek2;
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.DecoderState;
 
-/** A {@link DecoderState} plus the MLA and dense-FFN scratch of deepseek2. */
+/** A {@link DecoderState} (V cache a view of K) plus the MLA and dense-FFN scratch of deepseek2. */
 final class MlaState extends DecoderState {
     final float[] qFull;    // [n_head][qk_nope + qk_rope]
     final float[] qA;       // [q_lora_rank]
@@ -14,7 +14,7 @@ final class MlaState extends DecoderState {
     final float[] dAct;     // [n_ff]
 
     MlaState(DecoderConfig c, DeepSeek2.Hparams hp, int nCtx) {
-        super(c, nCtx);
+        super(c, nCtx, UBATCH, true);   // V = the kv_lora prefix of each K row, not stored twice
         var k = hp.common();
         qFull = new float[k.nHead() * (hp.qkNope() + k.nRot())];
         qA = new float[Math.max(1, hp.qLoraRank())];
