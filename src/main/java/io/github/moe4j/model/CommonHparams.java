@@ -1,7 +1,10 @@
 package io.github.moe4j.model;
 
 import io.github.moe4j.api.GgufFormatException;
+import io.github.moe4j.api.UnsupportedModelException;
+import io.github.moe4j.cpu.RopeConfig;
 import io.github.moe4j.gguf.GgufMetadata;
+import io.github.moe4j.gguf.GgufModel;
 
 /**
  * The hyperparameters every MoE family stores under the same {@code {arch}.*} keys. Families read
@@ -67,7 +70,7 @@ public record CommonHparams(int nEmbd, int nLayer, int nHead, int nHeadKv, int h
     }
 
     /** Rows of {@code token_embd.weight}: the vocabulary size. */
-    public static int vocabSize(io.github.moe4j.gguf.GgufModel gguf) {
+    public static int vocabSize(GgufModel gguf) {
         long[] ne = gguf.entry("token_embd.weight").info().ne();
         if (ne.length != 2) {
             throw new GgufFormatException(gguf.shards().get(0).path(), GgufFormatException.NO_OFFSET,
@@ -86,21 +89,21 @@ public record CommonHparams(int nEmbd, int nLayer, int nHead, int nHeadKv, int h
      * freq_scale 1/{@code rope.scaling.factor}, {@code yarn} with the factor and
      * {@code rope.scaling.original_context_length} (llama.cpp's beta 32/1, not the yarn_beta_* keys).
      */
-    public io.github.moe4j.cpu.RopeConfig rope(GgufMetadata md, io.github.moe4j.cpu.RopeConfig.Style style) {
+    public RopeConfig rope(GgufMetadata md, RopeConfig.Style style) {
         String type = md.archString("rope.scaling.type", "none");
         switch (type) {
             case "none" -> {
-                return io.github.moe4j.cpu.RopeConfig.plain(style, nRot, ropeBase);
+                return RopeConfig.plain(style, nRot, ropeBase);
             }
             case "linear" -> {
-                return io.github.moe4j.cpu.RopeConfig.linear(style, nRot, ropeBase, 1.0f / scalingFactor(md));
+                return RopeConfig.linear(style, nRot, ropeBase, 1.0f / scalingFactor(md));
             }
             case "yarn" -> {
                 int orig = positive(md, "rope.scaling.original_context_length",
                         md.archInt("rope.scaling.original_context_length", 0));
-                return io.github.moe4j.cpu.RopeConfig.yarn(style, nRot, ropeBase, scalingFactor(md), orig);
+                return RopeConfig.yarn(style, nRot, ropeBase, scalingFactor(md), orig);
             }
-            default -> throw new io.github.moe4j.api.UnsupportedModelException("metadata key '"
+            default -> throw new UnsupportedModelException("metadata key '"
                     + md.archKey("rope.scaling.type") + "' = '" + type + "' is not supported (none, linear, yarn) in "
                     + md.file());
         }

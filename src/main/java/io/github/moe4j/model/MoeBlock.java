@@ -131,7 +131,7 @@ public final class MoeBlock {
                 kept |= s.groupIdx[j] == g;
             }
             if (!kept) {
-                java.util.Arrays.fill(s.select, g * per, (g + 1) * per, Float.NEGATIVE_INFINITY);
+                Arrays.fill(s.select, g * per, (g + 1) * per, Float.NEGATIVE_INFINITY);
             }
         }
     }
