@@ -14,8 +14,13 @@ public interface Decoder {
         return config().nVocab();
     }
 
-    /** A fresh sequence state holding up to {@code nCtx} tokens. */
-    DecoderState newState(int nCtx);
+    /** A fresh sequence state holding up to {@code nCtx} tokens, with a float32 KV cache. */
+    default DecoderState newState(int nCtx) {
+        return newState(nCtx, KvType.F32);
+    }
+
+    /** A fresh sequence state holding up to {@code nCtx} tokens, with a {@code kvType} KV cache. */
+    DecoderState newState(int nCtx, KvType kvType);
 
     /**
      * Evaluates {@code n} tokens at positions {@code state.position() ..}, appending them to the KV

@@ -4,6 +4,8 @@ import io.github.moe4j.cpu.Attention;
 import io.github.moe4j.cpu.KvStore;
 import io.github.moe4j.cpu.RopeTable;
 
+import java.lang.foreign.Arena;
+
 /**
  * All mutable state of one sequence: the KV cache of every layer, the position and the scratch
  * buffers of a forward pass, allocated once so that decoding allocates nothing. Used by one thread
@@ -17,8 +19,9 @@ public class DecoderState {
     final int nCtx;
     int pos;
 
-    public final KvStore.F32[] k;      // per layer [n_ctx][n_head_kv][head_dim_k]
-    public final KvStore.F32[] v;      // per layer [n_ctx][n_head_kv][head_dim_v], or a view of k
+    public final KvType kvType;
+    public final KvStore[] k;          // per layer [n_ctx][n_head_kv][head_dim_k]
+    public final KvStore[] v;          // per layer [n_ctx][n_head_kv][head_dim_v], or a view of k
     public final RopeTable rope;       // cos/sin of positions [0, n_ctx)
 
     public final float[] h;            // [n_embd] residual stream
@@ -65,7 +68,12 @@ public class DecoderState {
 
     /** A state whose prefill runs in micro-batches of at most {@code ubatch} tokens. */
     public DecoderState(DecoderConfig c, int nCtx, int ubatch) {
-        this(c, nCtx, ubatch, false);
+        this(c, nCtx, ubatch, KvType.F32, false);
+    }
+
+    /** A state with a {@code kvType} KV cache. */
+    public DecoderState(DecoderConfig c, int nCtx, int ubatch, KvType kvType) {
+        this(c, nCtx, ubatch, kvType, false);
     }
 
     /**
@@ -73,7 +81,10 @@ public class DecoderState {
      *                 values of its K rows (one KV head; deepseek2 MLA, where V = the normed kv_cmpr
      *                 that starts every K row)
      */
-    protected DecoderState(DecoderConfig c, int nCtx, int ubatch, boolean vViewOfK) {
+    protected DecoderState(DecoderConfig c, int nCtx, int ubatch, KvType kvType, boolean vViewOfK) {
+        if (kvType == null) {
+            throw new IllegalArgumentException("kv type is null");
+        }
         if (vViewOfK && (c.nHeadKv() != 1 || c.headDimV() > c.headDimK())) {
             throw new IllegalArgumentException("V as a view of K needs one KV head and head_dim_v <= head_dim_k");
         }
@@ -86,12 +97,22 @@ public class DecoderState {
         }
         this.c = c;
         this.nCtx = nCtx;
-        this.k = new KvStore.F32[c.nLayer()];
-        this.v = new KvStore.F32[c.nLayer()];
+        this.kvType = kvType;
+        this.k = new KvStore[c.nLayer()];
+        this.v = new KvStore[c.nLayer()];
+        Arena arena = Arena.ofAuto();   // f16 caches: freed with this state
         for (int il = 0; il < c.nLayer(); il++) {
-            k[il] = KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimK());
-            v[il] = vViewOfK ? new KvStore.F32(k[il].data(), nCtx, 1, c.headDimV(), c.kWidth())
-                    : KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimV());
+            if (kvType == KvType.F32) {
+                KvStore.F32 kf = KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimK());
+                k[il] = kf;
+                v[il] = vViewOfK ? new KvStore.F32(kf.data(), nCtx, 1, c.headDimV(), c.kWidth())
+                        : KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimV());
+            } else {
+                KvStore.F16 kh = KvStore.allocateF16(arena, nCtx, c.nHeadKv(), c.headDimK());
+                k[il] = kh;
+                v[il] = vViewOfK ? new KvStore.F16(kh.data(), nCtx, 1, c.headDimV(), c.kWidth())
+                        : KvStore.allocateF16(arena, nCtx, c.nHeadKv(), c.headDimV());
+            }
         }
         this.rope = new RopeTable(c.rope(), nCtx);
         int e = c.nEmbd();

@@ -56,8 +56,8 @@ public final class MoeDecoder implements Decoder {
     }
 
     @Override
-    public DecoderState newState(int nCtx) {
-        return new DecoderState(c, nCtx);
+    public DecoderState newState(int nCtx, KvType kvType) {
+        return new DecoderState(c, nCtx, DecoderState.UBATCH, kvType);
     }
 
     @Override

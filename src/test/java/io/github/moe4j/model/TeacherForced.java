@@ -30,6 +30,10 @@ final class TeacherForced {
     }
 
     static TeacherForced run(ReferenceCase rc, Path modelFile, Linear linear) throws IOException {
+        return run(rc, modelFile, linear, KvType.F32);
+    }
+
+    static TeacherForced run(ReferenceCase rc, Path modelFile, Linear linear, KvType kv) throws IOException {
         TeacherForced r = new TeacherForced();
         try (GgufModel gguf = GgufModel.open(modelFile)) {
             Decoder m = Architectures.load(gguf, linear);
@@ -38,7 +42,7 @@ final class TeacherForced {
                 throw new IllegalStateException("vocab " + v + " vs reference " + rc.nVocab());
             }
             DecoderConfig c = m.config();
-            DecoderState s = m.newState(256);
+            DecoderState s = m.newState(256, kv);
             int n = rc.promptIds().length;
             float[] logits = new float[n * v];
             List<List<Set<Integer>>> routed = new ArrayList<>();

@@ -9,6 +9,7 @@ import io.github.moe4j.model.Decoder;
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.DecoderState;
 import io.github.moe4j.model.ForwardObserver;
+import io.github.moe4j.model.KvType;
 import io.github.moe4j.model.Linear;
 import io.github.moe4j.model.MoeBatch;
 import io.github.moe4j.model.MoeBlock;
@@ -85,8 +86,8 @@ final class DeepSeek2Decoder implements Decoder {
     }
 
     @Override
-    public DecoderState newState(int nCtx) {
-        return new MlaState(c, hp, nCtx);
+    public DecoderState newState(int nCtx, KvType kvType) {
+        return new MlaState(c, hp, nCtx, kvType);
     }
 
     @Override

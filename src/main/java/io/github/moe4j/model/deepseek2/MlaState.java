@@ -2,6 +2,7 @@ package io.github.moe4j.model.deepseek2;
 
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.DecoderState;
+import io.github.moe4j.model.KvType;
 
 /** A {@link DecoderState} (V cache a view of K) plus the MLA and dense-FFN scratch of deepseek2. */
 final class MlaState extends DecoderState {
@@ -13,8 +14,8 @@ final class MlaState extends DecoderState {
     final float[] dUp;      // [n_ff]
     final float[] dAct;     // [n_ff]
 
-    MlaState(DecoderConfig c, DeepSeek2.Hparams hp, int nCtx) {
-        super(c, nCtx, UBATCH, true);   // V = the kv_lora prefix of each K row, not stored twice
+    MlaState(DecoderConfig c, DeepSeek2.Hparams hp, int nCtx, KvType kvType) {
+        super(c, nCtx, UBATCH, kvType, true);   // V = the kv_lora prefix of each K row, not stored twice
         var k = hp.common();
         qFull = new float[k.nHead() * (hp.qkNope() + k.nRot())];
         qA = new float[Math.max(1, hp.qLoraRank())];
