@@ -1,0 +1,194 @@
+package io.github.moe4j.model;
+
+import io.github.moe4j.cpu.Attention;
+import io.github.moe4j.cpu.KvStore;
+import io.github.moe4j.cpu.RopeTable;
+
+import java.lang.foreign.Arena;
+
+/**
+ * All mutable state of one sequence: the KV cache of every layer, the position and the scratch
+ * buffers of a forward pass, allocated once so that decoding allocates nothing. Used by one thread
+ * at a time; the {@link MoeDecoder} it belongs to is shared and immutable.
+ */
+public class DecoderState {
+    /** Tokens per prefill micro-batch. */
+    public static final int UBATCH = 64;
+
+    final DecoderConfig c;
+    final int nCtx;
+    int pos;
+
+    public final KvType kvType;
+    public final KvStore[] k;          // per layer [n_ctx][n_head_kv][head_dim_k]
+    public final KvStore[] v;          // per layer [n_ctx][n_head_kv][head_dim_v], or a view of k
+    public final RopeTable rope;       // cos/sin of positions [0, n_ctx)
+
+    public final float[] h;            // [n_embd] residual stream
+    public final float[] xn;           // [n_embd] normed input of a sub-block
+    public final float[] q;            // [n_head * head_dim_k]
+    public final float[] kCur;         // [n_head_kv * head_dim_k]
+    public final float[] vCur;         // [n_head_kv * head_dim_v]
+    public final float[] att;          // [n_head * head_dim_v]
+    public final float[] out;          // [n_embd] output of a sub-block
+    public final float[] attnScratch;
+
+    public final float[] router;       // [n_expert] logits, then probabilities
+    public final float[] select;       // [n_expert] selection scores (biased, groups masked)
+    public final float[] groupScore;   // [n_group]
+    public final int[] groupIdx;       // [n_group_used]
+    public final float[] groupVal;     // [n_group_used]
+    public final int[] topIdx;         // [n_used]
+    public final float[] topW;         // [n_used]
+    public final float[] ffGate;       // [max(n_ff_exp, n_ff_shexp)]
+    public final float[] ffUp;         // same
+    public final float[] ffAct;        // same
+    public final float[] ffOut;        // [n_embd]
+
+    // ---- batch (prefill) buffers, ubatch tokens at a time
+    public final int ubatch;
+    public final float[] bh;           // [ubatch][n_embd] residual streams
+    public final float[] bxn;          // [ubatch][n_embd] normed MoE inputs
+    public final int[] bIdx;           // [ubatch][n_used] chosen experts
+    public final float[] bW;           // [ubatch][n_used] their weights
+    public final float[] bSlot;        // [ubatch][n_used][n_embd] expert outputs per (token, slot)
+    public final int[] bCount;         // [n_expert] tokens per expert
+    public final int[] bStart;         // [n_expert] first entry of each expert in bOrder
+    public final int[] bFill;          // [n_expert] counting-sort cursor
+    public final int[] bOrder;         // [ubatch * n_used] (token * n_used + slot), grouped by expert
+    public final float[] gIn;          // [ubatch][n_embd] one expert's gathered inputs
+    public final float[] gGate;        // [ubatch][n_ff_exp]
+    public final float[] gUp;          // [ubatch][n_ff_exp]
+    public final float[] gAct;         // [ubatch][n_ff_exp]
+    public final float[] gOut;         // [ubatch][n_embd]
+
+    public DecoderState(DecoderConfig c, int nCtx) {
+        this(c, nCtx, UBATCH);
+    }
+
+    /** A state whose prefill runs in micro-batches of at most {@code ubatch} tokens. */
+    public DecoderState(DecoderConfig c, int nCtx, int ubatch) {
+        this(c, nCtx, ubatch, KvType.F32, false);
+    }
+
+    /** A state with a {@code kvType} KV cache. */
+    public DecoderState(DecoderConfig c, int nCtx, int ubatch, KvType kvType) {
+        this(c, nCtx, ubatch, kvType, false);
+    }
+
+    /**
+     * @param vViewOfK V is not stored: each layer's V cache is a view of the first {@code head_dim_v}
+     *                 values of its K rows (one KV head; deepseek2 MLA, where V = the normed kv_cmpr
+     *                 that starts every K row)
+     */
+    protected DecoderState(DecoderConfig c, int nCtx, int ubatch, KvType kvType, boolean vViewOfK) {
+        if (kvType == null) {
+            throw new IllegalArgumentException("kv type is null");
+        }
+        if (vViewOfK && (c.nHeadKv() != 1 || c.headDimV() > c.headDimK())) {
+            throw new IllegalArgumentException("V as a view of K needs one KV head and head_dim_v <= head_dim_k");
+        }
+        if (ubatch <= 0) {
+            throw new IllegalArgumentException("ubatch must be positive, got " + ubatch);
+        }
+        if (nCtx <= 0 || nCtx > c.nCtxTrain()) {
+            throw new IllegalArgumentException(c.arch() + ": context size " + nCtx + " must be in 1.." + c.nCtxTrain()
+                    + " (context_length)");
+        }
+        this.c = c;
+        this.nCtx = nCtx;
+        this.kvType = kvType;
+        this.k = new KvStore[c.nLayer()];
+        this.v = new KvStore[c.nLayer()];
+        Arena arena = Arena.ofAuto();   // f16 caches: freed with this state
+        for (int il = 0; il < c.nLayer(); il++) {
+            if (kvType == KvType.F32) {
+                KvStore.F32 kf = KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimK());
+                k[il] = kf;
+                v[il] = vViewOfK ? new KvStore.F32(kf.data(), nCtx, 1, c.headDimV(), c.kWidth())
+                        : KvStore.allocateF32(nCtx, c.nHeadKv(), c.headDimV());
+            } else {
+                KvStore.F16 kh = KvStore.allocateF16(arena, nCtx, c.nHeadKv(), c.headDimK());
+                k[il] = kh;
+                v[il] = vViewOfK ? new KvStore.F16(kh.data(), nCtx, 1, c.headDimV(), c.kWidth())
+                        : KvStore.allocateF16(arena, nCtx, c.nHeadKv(), c.headDimV());
+            }
+        }
+        this.rope = new RopeTable(c.rope(), nCtx);
+        int e = c.nEmbd();
+        h = new float[e];
+        xn = new float[e];
+        q = new float[c.qWidth()];
+        kCur = new float[c.kWidth()];
+        vCur = new float[c.vWidth()];
+        att = new float[c.attnOutWidth()];
+        out = new float[e];
+        attnScratch = new float[Attention.scratchLength(c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), nCtx)];
+        MoeConfig m = c.moe();
+        router = new float[m.nExpert()];
+        select = new float[m.nExpert()];
+        groupScore = new float[m.nGroup()];
+        groupIdx = new int[m.nGroupUsed()];
+        groupVal = new float[m.nGroupUsed()];
+        topIdx = new int[m.nUsed()];
+        topW = new float[m.nUsed()];
+        int ff = Math.max(m.nFfExp(), m.nFfShexp());
+        ffGate = new float[ff];
+        ffUp = new float[ff];
+        ffAct = new float[ff];
+        ffOut = new float[e];
+        this.ubatch = Math.min(nCtx, ubatch);
+        int k = m.nUsed();
+        int nf = m.nFfExp();
+        bh = new float[ubatch * e];
+        bxn = new float[ubatch * e];
+        bIdx = new int[ubatch * k];
+        bW = new float[ubatch * k];
+        bSlot = new float[ubatch * k * e];
+        bCount = new int[m.nExpert()];
+        bStart = new int[m.nExpert()];
+        bFill = new int[m.nExpert()];
+        bOrder = new int[ubatch * k];
+        gIn = new float[ubatch * e];
+        gGate = new float[ubatch * nf];
+        gUp = new float[ubatch * nf];
+        gAct = new float[ubatch * nf];
+        gOut = new float[ubatch * e];
+    }
+
+    /** Marks one more token as cached; called by decoders after a token's KV rows are stored. */
+    public void advance() {
+        if (pos >= nCtx) {
+            throw new IllegalStateException("context full: " + nCtx + " tokens");
+        }
+        pos++;
+    }
+
+    /** The config this state was made for. */
+    public DecoderConfig config() {
+        return c;
+    }
+
+    /** Tokens already in the KV cache (the position of the next token). */
+    public int position() {
+        return pos;
+    }
+
+    /** The most tokens this state can hold. */
+    public int contextSize() {
+        return nCtx;
+    }
+
+    /** Forgets the sequence; the cache is overwritten from position 0. */
+    public void reset() {
+        pos = 0;
+    }
+
+    /** Drops tokens from the end so that {@code n} remain (prefix reuse). */
+    public void truncate(int n) {
+        if (n < 0 || n > pos) {
+            throw new IllegalArgumentException("cannot keep " + n + " of " + pos + " cached tokens");
+        }
+        pos = n;
+    }
+}

@@ -1,0 +1,40 @@
+package io.github.moe4j.model;
+
+import io.github.moe4j.tensor.Tensor;
+
+/**
+ * Matrix-vector products with GGUF weights, the one seam between the model code and the matmul
+ * kernels. A weight {@code w} has ggml shape {@code ne = [cols, rows]} (a 2-D tensor or one expert
+ * slice of a stacked 3-D tensor): {@code y[r] = sum_c w[r][c] * x[c]}.
+ *
+ * <p>{@link #SCALAR} uses the scalar references of {@code quant}; the fast {@code cpu} kernels
+ * replace it by implementing this interface.
+ */
+public interface Linear {
+
+    /** The scalar reference: {@code BlockFormat.dot} per row. */
+    Linear SCALAR = new ScalarLinear();
+
+    /**
+     * Scalar reference with llama.cpp's activation rounding (Q8_0/Q8_K/F16... per weight type before
+     * each dot product): closer to llama.cpp's logits on quantized files, same speed class.
+     */
+    Linear LLAMA_CPP_ROUNDING = new RoundingLinear();
+
+    /**
+     * {@code y[yOff .. yOff + rows) = w x[xOff .. xOff + cols)}.
+     *
+     * @param w [rows][cols] in any supported ggml type
+     */
+    void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff);
+
+    /**
+     * {@code n} independent matvecs: token {@code t} reads {@code x[xOff + t * xStride ..]} and writes
+     * {@code y[yOff + t * yStride ..]}. Implementations may read the weight once for all tokens.
+     */
+    default void matmul(Tensor w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        for (int t = 0; t < n; t++) {
+            matvec(w, x, xOff + t * xStride, y, yOff + t * yStride);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.github.moe4j.model;
+
+import io.github.moe4j.cpu.ScalarOps;
+import io.github.moe4j.cpu.TopK;
+import io.github.moe4j.cpu.VectorOps;
+import io.github.moe4j.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * The routed feed-forward block for one token: router logits {@code ffn_gate_inp x (+ bias)},
+ * gating (softmax then top-k, or top-k then softmax over the chosen), optional renormalisation and
+ * scale, then {@code sum_j w_j down_j(act(gate_j x, up_j x))} over the chosen experts (act =
+ * SwiGLU or gpt-oss's clamped SwiGLU-OAI, expert biases where present), plus the shared expert
+ * (optionally gated by a sigmoid). Reads {@code s.xn}, writes {@code s.out}.
+ */
+public final class MoeBlock {
+    /** llama.cpp clamps the renormalisation denominator to this. */
+    static final float MIN_WEIGHT_SUM = 6.103515625e-5f;
+
+    private MoeBlock() {
+    }
+
+    public static void forward(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s, int il, int token,
+                        ForwardObserver obs) {
+        MoeConfig m = c.moe();
+        int e = c.nEmbd();
+        route(lin, m, w, s);
+        if (obs != null) {
+            obs.routed(il, token, s.topIdx, s.topW, m.nUsed());
+        }
+        Arrays.fill(s.out, 0, e, 0f);
+        for (int j = 0; j < m.nUsed(); j++) {
+            int x = s.topIdx[j];
+            expert(lin, m, w, x, s);
+            VectorOps.addScaled(s.out, 0, s.ffOut, 0, e, s.topW[j]);
+        }
+        shared(lin, c, w, s);
+    }
+
+    /** Adds the shared expert of {@code s.xn} (gated where the family gates it) to {@code s.out}. */
+    static void shared(Linear lin, DecoderConfig c, MoeWeights w, DecoderState s) {
+        if (w.gateShexp() == null) {
+            return;
+        }
+        int e = c.nEmbd();
+        int nf = c.moe().nFfShexp();
+        lin.matvec(w.gateShexp(), s.xn, 0, s.ffGate, 0);
+        lin.matvec(w.upShexp(), s.xn, 0, s.ffUp, 0);
+        VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf);
+        lin.matvec(w.downShexp(), s.ffAct, 0, s.ffOut, 0);
+        float g = 1f;
+        if (w.gateInpShexp() != null) {
+            float z = VectorOps.dot(w.gateInpShexp(), 0, s.xn, 0, e);
+            g = 1.0f / (1.0f + (float) Math.exp(-z));
+        }
+        VectorOps.addScaled(s.out, 0, s.ffOut, 0, e, g);
+    }
+
+    /** Fills {@code s.topIdx} / {@code s.topW} with the chosen experts and their weights. */
+    static void route(Linear lin, MoeConfig m, MoeWeights w, DecoderState s) {
+        int n = m.nExpert();
+        int k = m.nUsed();
+        lin.matvec(w.gateInp(), s.xn, 0, s.router, 0);
+        if (w.routerBias() != null) {
+            VectorOps.add(s.router, 0, w.routerBias(), 0, s.router, 0, n);
+        }
+        switch (m.gating()) {
+            case SOFTMAX -> VectorOps.softmax(s.router, 0, n);
+            case SIGMOID -> VectorOps.sigmoid(s.router, 0, s.router, 0, n);
+            case SOFTMAX_WEIGHT -> {
+                TopK.select(s.router, 0, n, k, s.topIdx, 0, s.topW, 0);
+                ScalarOps.softmax(s.topW, 0, k);
+            }
+        }
+        if (m.gating() != Gating.SOFTMAX_WEIGHT) {
+            // choose on the (biased, group-limited) scores; weight with the unbiased probabilities
+            System.arraycopy(s.router, 0, s.select, 0, n);
+            if (w.expProbsB() != null) {
+                VectorOps.add(s.select, 0, w.expProbsB(), 0, s.select, 0, n);
+            }
+            if (m.nGroup() > 1) {
+                limitGroups(m, s);
+            }
+            TopK.select(s.select, 0, n, k, s.topIdx, 0, s.topW, 0);
+            for (int j = 0; j < k; j++) {
+                s.topW[j] = s.router[s.topIdx[j]];
+            }
+        }
+        if (m.normalize()) {
+            float sum = 0f;
+            for (int j = 0; j < k; j++) {
+                sum += s.topW[j];
+            }
+            sum = Math.max(sum, MIN_WEIGHT_SUM);
+            for (int j = 0; j < k; j++) {
+                s.topW[j] /= sum;
+            }
+        }
+        if (m.weightsScale() != 0f && m.weightsScale() != 1f) {
+            for (int j = 0; j < k; j++) {
+                s.topW[j] *= m.weightsScale();
+            }
+        }
+    }
+
+    /**
+     * Group-limited routing (DeepSeek V3): a group's score is the sum of its 2 best selection
+     * scores; experts outside the best {@code nGroupUsed} groups get -inf.
+     */
+    private static void limitGroups(MoeConfig m, DecoderState s) {
+        int per = m.nExpert() / m.nGroup();
+        for (int g = 0; g < m.nGroup(); g++) {
+            float best = Float.NEGATIVE_INFINITY;
+            float second = Float.NEGATIVE_INFINITY;
+            for (int i = g * per; i < (g + 1) * per; i++) {
+                float v = s.select[i];
+                if (v > best) {
+                    second = best;
+                    best = v;
+                } else if (v > second) {
+                    second = v;
+                }
+            }
+            s.groupScore[g] = per == 1 ? best : best + second;
+        }
+        TopK.select(s.groupScore, 0, m.nGroup(), m.nGroupUsed(), s.groupIdx, 0, s.groupVal, 0);
+        for (int g = 0; g < m.nGroup(); g++) {
+            boolean kept = false;
+            for (int j = 0; j < m.nGroupUsed(); j++) {
+                kept |= s.groupIdx[j] == g;
+            }
+            if (!kept) {
+                Arrays.fill(s.select, g * per, (g + 1) * per, Float.NEGATIVE_INFINITY);
+            }
+        }
+    }
+
+    /** {@code s.ffOut = down_x(act(gate_x s.xn, up_x s.xn))} for expert {@code x}. */
+    private static void expert(Linear lin, MoeConfig m, MoeWeights w, int x, DecoderState s) {
+        int nf = m.nFfExp();
+        Tensor gate = w.gate()[x];
+        lin.matvec(gate, s.xn, 0, s.ffGate, 0);
+        lin.matvec(w.up()[x], s.xn, 0, s.ffUp, 0);
+        if (w.gateBias() != null) {
+            VectorOps.add(s.ffGate, 0, w.gateBias(), x * nf, s.ffGate, 0, nf);
+            VectorOps.add(s.ffUp, 0, w.upBias(), x * nf, s.ffUp, 0, nf);
+        }
+        if (m.oaiSwiglu()) {
+            VectorOps.swigluOai(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf, ScalarOps.OAI_ALPHA, ScalarOps.OAI_LIMIT);
+        } else {
+            VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf);
+        }
+        lin.matvec(w.down()[x], s.ffAct, 0, s.ffOut, 0);
+        if (w.downBias() != null) {
+            int e = s.ffOut.length;
+            VectorOps.add(s.ffOut, 0, w.downBias(), x * e, s.ffOut, 0, e);
+        }
+    }
+}

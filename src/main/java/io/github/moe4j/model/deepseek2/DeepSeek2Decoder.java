@@ -1,0 +1,267 @@
+package io.github.moe4j.model.deepseek2;
+
+import io.github.moe4j.cpu.Attention;
+import io.github.moe4j.cpu.AttentionParams;
+import io.github.moe4j.cpu.Rope;
+import io.github.moe4j.cpu.VectorOps;
+import io.github.moe4j.gguf.GgufModel;
+import io.github.moe4j.model.Decoder;
+import io.github.moe4j.model.DecoderConfig;
+import io.github.moe4j.model.DecoderState;
+import io.github.moe4j.model.ForwardObserver;
+import io.github.moe4j.model.KvType;
+import io.github.moe4j.model.Linear;
+import io.github.moe4j.model.MoeBatch;
+import io.github.moe4j.model.MoeBlock;
+import io.github.moe4j.model.MoeWeights;
+import io.github.moe4j.model.TensorBinder;
+import io.github.moe4j.quant.BlockFormats;
+import io.github.moe4j.tensor.Tensor;
+
+/**
+ * deepseek2's forward pass: MLA attention (absorbed), then a dense FFN in the first
+ * {@code leading_dense_block_count} blocks and the shared MoE block after them.
+ *
+ * <pre>
+ * q      = attn_q x  (or attn_q_b rmsnorm(attn_q_a x))       [n_head][qk_nope | qk_rope]
+ * kv     = attn_kv_a_mqa x                                   [kv_lora | qk_rope]
+ * Q[h]   = [attn_k_b[h] q_nope[h], rope(q_pe[h])]            [kv_lora + qk_rope]
+ * K      = [rmsnorm(kv_cmpr), rope(k_pe)], V = rmsnorm(kv_cmpr)   (one KV head shared by all heads)
+ * out    = attn_output [attn_v_b[h] attention(Q[h], K, V)]_h
+ * </pre>
+ */
+final class DeepSeek2Decoder implements Decoder {
+    private final DecoderConfig c;
+    private final DeepSeek2.Hparams hp;
+    private final Linear lin;
+    private final Tensor tokEmbd;        // [n_vocab][n_embd]
+    private final float[] outputNorm;    // [n_embd]
+    private final Tensor output;         // [n_vocab][n_embd]
+    private final MlaWeights[] attn;     // per layer
+    private final float[][] ffnNorm;     // per layer [n_embd]
+    private final Tensor[] dGate;        // dense layers: [n_ff][n_embd]
+    private final Tensor[] dUp;          // [n_ff][n_embd]
+    private final Tensor[] dDown;        // [n_embd][n_ff]
+    private final MoeWeights[] moe;      // MoE layers, null for dense ones
+    private final AttentionParams params;
+
+    DeepSeek2Decoder(GgufModel gguf, DecoderConfig c, DeepSeek2.Hparams hp, Linear lin) {
+        BlockFormats.checkSupported(gguf);
+        this.c = c;
+        this.hp = hp;
+        this.lin = lin;
+        TensorBinder b = new TensorBinder(gguf);
+        long e = c.nEmbd();
+        tokEmbd = b.required("token_embd.weight", e, c.nVocab());
+        outputNorm = b.vector("output_norm.weight", e, true);
+        Tensor out = b.optional("output.weight", e, c.nVocab());
+        output = out != null ? out : tokEmbd;
+        int n = c.nLayer();
+        attn = new MlaWeights[n];
+        ffnNorm = new float[n][];
+        dGate = new Tensor[n];
+        dUp = new Tensor[n];
+        dDown = new Tensor[n];
+        moe = new MoeWeights[n];
+        long nFf = hp.common().nFf();
+        for (int il = 0; il < n; il++) {
+            attn[il] = MlaWeights.bind(b, hp, il);
+            String p = "blk." + il + ".";
+            if (il < hp.nDense()) {
+                ffnNorm[il] = b.vector(p + "ffn_norm.weight", e, true);
+                dGate[il] = b.required(p + "ffn_gate.weight", e, nFf);
+                dUp[il] = b.required(p + "ffn_up.weight", e, nFf);
+                dDown[il] = b.required(p + "ffn_down.weight", nFf, e);
+            } else {
+                moe[il] = MoeWeights.bind(b, c, il);
+                ffnNorm[il] = moe[il].norm();
+            }
+        }
+        params = AttentionParams.of(c.attnScale());
+    }
+
+    @Override
+    public DecoderConfig config() {
+        return c;
+    }
+
+    @Override
+    public DecoderState newState(int nCtx, KvType kvType) {
+        return new MlaState(c, hp, nCtx, kvType);
+    }
+
+    @Override
+    public void forward(DecoderState st, int[] tokens, int off, int n, float[] logits, int logitsOff,
+                        ForwardObserver obs) {
+        MlaState s = state(st);
+        if (n < 0 || off < 0 || off + n > tokens.length) {
+            throw new IndexOutOfBoundsException("tokens [" + off + ", " + (off + n) + ") of " + tokens.length);
+        }
+        if (s.position() + n > s.contextSize()) {
+            throw new IllegalStateException("context full: " + s.position() + " + " + n + " tokens > " + s.contextSize());
+        }
+        if (logits != null && logitsOff + (long) n * c.nVocab() > logits.length) {
+            throw new IndexOutOfBoundsException("logits array too small for " + n + " rows of " + c.nVocab());
+        }
+        for (int i = 0; i < n; i++) {
+            checkToken(tokens[off + i]);
+        }
+        if (n == 1) {
+            token(s, tokens[off], 0, logits, logitsOff, obs);
+            s.advance();
+            return;
+        }
+        for (int b = 0; b < n; b += s.ubatch) {
+            int nb = Math.min(s.ubatch, n - b);
+            batch(s, tokens, off + b, nb, b, logits, logits == null ? 0 : logitsOff + b * c.nVocab(), obs);
+        }
+    }
+
+    /**
+     * Prefill of {@code nb <= ubatch} tokens: MLA and dense blocks token by token, MoE blocks
+     * grouped by expert ({@link MoeBatch}); the same numbers as {@link #token} for each in turn.
+     */
+    private void batch(MlaState s, int[] tokens, int off, int nb, int t0, float[] logits, int lo,
+                       ForwardObserver obs) {
+        int e = c.nEmbd();
+        int p0 = s.position();
+        for (int t = 0; t < nb; t++) {
+            BlockFormats.of(tokEmbd.type()).dequantize(tokEmbd.data(), tokens[off + t] * tokEmbd.rowBytes(), s.bh,
+                    t * e, e);
+        }
+        for (int il = 0; il < c.nLayer(); il++) {
+            MlaWeights w = attn[il];
+            for (int t = 0; t < nb; t++) {
+                VectorOps.rmsNorm(s.bh, t * e, w.norm(), 0, s.xn, 0, e, c.eps());
+                mla(s, w, il, p0 + t);
+                VectorOps.add(s.bh, t * e, s.out, 0, s.bh, t * e, e);
+            }
+            if (moe[il] == null) {
+                for (int t = 0; t < nb; t++) {
+                    VectorOps.rmsNorm(s.bh, t * e, ffnNorm[il], 0, s.xn, 0, e, c.eps());
+                    dense(s, il);
+                    VectorOps.add(s.bh, t * e, s.out, 0, s.bh, t * e, e);
+                }
+            } else {
+                for (int t = 0; t < nb; t++) {
+                    VectorOps.rmsNorm(s.bh, t * e, ffnNorm[il], 0, s.bxn, t * e, e, c.eps());
+                }
+                MoeBatch.dispatch(lin, c, moe[il], s, il, t0, nb, obs);
+                for (int t = 0; t < nb; t++) {
+                    MoeBatch.combine(lin, c, moe[il], s, t);
+                    VectorOps.add(s.bh, t * e, s.out, 0, s.bh, t * e, e);
+                }
+            }
+            if (obs != null) {
+                for (int t = 0; t < nb; t++) {
+                    obs.layerOutput(il, t0 + t, s.bh, t * e);
+                }
+            }
+        }
+        for (int t = 0; t < nb; t++) {
+            VectorOps.rmsNorm(s.bh, t * e, outputNorm, 0, s.xn, 0, e, c.eps());
+            if (obs != null) {
+                obs.finalNorm(t0 + t, s.xn, 0);
+            }
+            if (logits != null) {
+                lin.matvec(output, s.xn, 0, logits, lo + t * c.nVocab());
+            }
+            s.advance();
+        }
+    }
+
+    @Override
+    public void decode(DecoderState st, int token, float[] logits) {
+        MlaState s = state(st);
+        if (s.position() >= s.contextSize()) {
+            throw new IllegalStateException("context full: " + s.contextSize() + " tokens");
+        }
+        checkToken(token);
+        token(s, token, 0, logits, 0, null);
+        s.advance();
+    }
+
+    private MlaState state(DecoderState st) {
+        if (!(st instanceof MlaState s) || st.config() != c) {
+            throw new IllegalArgumentException("state belongs to another model");
+        }
+        return s;
+    }
+
+    private void checkToken(int t) {
+        if (t < 0 || t >= c.nVocab()) {
+            throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + c.nVocab() + ")");
+        }
+    }
+
+    private void token(MlaState s, int tok, int i, float[] logits, int lo, ForwardObserver obs) {
+        int e = c.nEmbd();
+        BlockFormats.of(tokEmbd.type()).dequantize(tokEmbd.data(), tok * tokEmbd.rowBytes(), s.h, 0, e);
+        int pos = s.position();
+        for (int il = 0; il < c.nLayer(); il++) {
+            MlaWeights w = attn[il];
+            VectorOps.rmsNorm(s.h, 0, w.norm(), 0, s.xn, 0, e, c.eps());
+            mla(s, w, il, pos);
+            VectorOps.add(s.h, 0, s.out, 0, s.h, 0, e);
+            VectorOps.rmsNorm(s.h, 0, ffnNorm[il], 0, s.xn, 0, e, c.eps());
+            if (moe[il] == null) {
+                dense(s, il);
+            } else {
+                MoeBlock.forward(lin, c, moe[il], s, il, i, obs);
+            }
+            VectorOps.add(s.h, 0, s.out, 0, s.h, 0, e);
+            if (obs != null) {
+                obs.layerOutput(il, i, s.h, 0);
+            }
+        }
+        VectorOps.rmsNorm(s.h, 0, outputNorm, 0, s.xn, 0, e, c.eps());
+        if (obs != null) {
+            obs.finalNorm(i, s.xn, 0);
+        }
+        if (logits != null) {
+            lin.matvec(output, s.xn, 0, logits, lo);
+        }
+    }
+
+    /** Reads {@code s.xn}, writes {@code s.out}. */
+    private void mla(MlaState s, MlaWeights w, int il, int pos) {
+        int nHead = c.nHead();
+        int nRot = hp.common().nRot();
+        int nope = hp.qkNope();
+        int qk = nope + nRot;
+        int lora = hp.kvLoraRank();
+        int kd = c.headDimK();   // lora + nRot
+        if (w.wq() != null) {
+            lin.matvec(w.wq(), s.xn, 0, s.qFull, 0);
+        } else {
+            lin.matvec(w.wqA(), s.xn, 0, s.qA, 0);
+            VectorOps.rmsNorm(s.qA, 0, w.qANorm(), 0, s.qA, 0, hp.qLoraRank(), c.eps());
+            lin.matvec(w.wqB(), s.qA, 0, s.qFull, 0);
+        }
+        lin.matvec(w.wkvA(), s.xn, 0, s.kvA, 0);
+        for (int h = 0; h < nHead; h++) {
+            lin.matvec(w.kB()[h], s.qFull, h * qk, s.q, h * kd);                 // q_nope -> kv_lora space
+            System.arraycopy(s.qFull, h * qk + nope, s.q, h * kd + lora, nRot);  // q_pe
+        }
+        Rope.applyBatch(s.rope, s.q, lora, 1, nHead * kd, nHead, kd, pos);
+        VectorOps.rmsNorm(s.kvA, 0, w.kvANorm(), 0, s.kCur, 0, lora, c.eps());
+        System.arraycopy(s.kvA, lora, s.kCur, lora, nRot);
+        Rope.applyBatch(s.rope, s.kCur, lora, 1, kd, 1, kd, pos);
+        s.k[il].store(pos, s.kCur, 0);   // V is a view of the first kv_lora values of this row
+        Attention.attend(s.q, 0, nHead, s.k[il], s.v[il], pos, params, s.att, 0, s.attnScratch, 0, nHead);
+        int vh = hp.vHeadDim();
+        for (int h = 0; h < nHead; h++) {
+            lin.matvec(w.vB()[h], s.att, h * lora, s.headOut, h * vh);
+        }
+        lin.matvec(w.wo(), s.headOut, 0, s.out, 0);
+    }
+
+    /** Dense SwiGLU FFN of a leading block: reads {@code s.xn}, writes {@code s.out}. */
+    private void dense(MlaState s, int il) {
+        int nFf = hp.common().nFf();
+        lin.matvec(dGate[il], s.xn, 0, s.dGate, 0);
+        lin.matvec(dUp[il], s.xn, 0, s.dUp, 0);
+        VectorOps.swiglu(s.dGate, 0, s.dUp, 0, s.dAct, 0, nFf);
+        lin.matvec(dDown[il], s.dAct, 0, s.out, 0);
+    }
+}
