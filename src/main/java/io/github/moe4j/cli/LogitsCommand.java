@@ -16,7 +16,9 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -97,7 +99,7 @@ final class LogitsCommand implements Callable<Integer> {
             DecoderState s = m.newState((int) total);
             List<Integer> generated = new ArrayList<>();
             ByteBuffer bytes = ByteBuffer.allocate(v * 4).order(ByteOrder.LITTLE_ENDIAN);
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(output), 1 << 16)) {
+            try (OutputStream os = new BufferedOutputStream(open(output), 1 << 16)) {
                 // prefill in the state's micro-batches (the decoder splits a longer forward the same way)
                 int ub = DecoderState.UBATCH;
                 float[] block = new float[Math.min(ub, ids.length) * v];
@@ -132,6 +134,16 @@ final class LogitsCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    private static OutputStream open(Path output) throws IOException {
+        try {
+            return Files.newOutputStream(output);
+        } catch (NoSuchFileException e) {
+            throw new IOException("cannot write " + output + ": no such directory", e);
+        } catch (FileSystemException e) {
+            throw new IOException("cannot write " + output + (e.getReason() == null ? "" : ": " + e.getReason()), e);
+        }
     }
 
     private static void writeRow(OutputStream os, ByteBuffer bytes, float[] x, int off, int n) throws IOException {

@@ -219,6 +219,9 @@ class LogitsCommandTest {
         oneLineError(CliRunner.run("logits", "-m", dir.resolve("absent.gguf").toString(), "--tokens", "1", "-o", o),
                 "no such file");
         assertFalse(Files.exists(Path.of(o)), "no output file when the input is rejected");
+        oneLineError(CliRunner.run("logits", "-m", m, "--tokens", "1", "-o", dir.resolve("nodir/x.f32").toString()),
+                "cannot write");
+        oneLineError(CliRunner.run("logits", "-m", m, "--tokens", "1", "-o", dir.toString()), "cannot write");
 
         Path mamba = dir.resolve("mamba.gguf");
         TinyModels.qwen3moe(7).putString("general.architecture", "mamba").write(mamba);
