@@ -166,16 +166,20 @@ public final class WorkerPool implements AutoCloseable {
     private final class Worker implements Runnable {
         final int index;
         final Thread thread;
+        final long startGeneration;
         volatile boolean parked;
 
         Worker(int index) {
             this.index = index;
+            // read before the thread starts: a call may publish the next generation before the
+            // thread first runs, and the worker must still take part in it
+            this.startGeneration = generation;
             this.thread = new WorkerThread(this, "moe4j-worker-" + index);
         }
 
         @Override
         public void run() {
-            long seen = generation;
+            long seen = startGeneration;
             while (true) {
                 long g = awaitGeneration(seen);
                 seen = g;

@@ -1,6 +1,7 @@
 package io.github.moe4j.cpu;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -13,7 +14,22 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** A lost hand-off would hang the caller forever: every test has a timeout so it fails instead. */
+@Timeout(120)
 class WorkerPoolTest {
+
+    @Test
+    void freshPoolsTakePartInTheirFirstCall() {
+        // a call right after construction, before the worker threads first run
+        for (int i = 0; i < 300; i++) {
+            try (WorkerPool pool = new WorkerPool(3)) {
+                AtomicInteger sum = new AtomicInteger();
+                pool.parallelFor(30, (s, e, t) -> sum.addAndGet(e - s));
+                assertEquals(30, sum.get());
+            }
+        }
+    }
+
 
     @Test
     void everyIndexRunsExactlyOnce() {
