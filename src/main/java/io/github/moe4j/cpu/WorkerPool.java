@@ -79,7 +79,7 @@ public final class WorkerPool implements AutoCloseable {
         if (n == 0) {
             return;
         }
-        if (threads == 1 || n == 1 || Thread.currentThread() instanceof WorkerThread) {
+        if (threads == 1 || n == 1 || Thread.currentThread() instanceof WorkerThread || callLock.isHeldByCurrentThread()) {
             task.run(0, n, 0);
             return;
         }
