@@ -12,6 +12,7 @@ final class KQuantVariants {
     static List<KQuantBench.Variant> of(GgmlType type) {
         return switch (type) {
             case Q4_K -> List.of(
+                    new KQuantBench.Variant("q4k", Q4_KDot.INSTANCE),
                     new KQuantBench.Variant("q4k-f32-512", Q4KAlternatives.F32_512),
                     new KQuantBench.Variant("q4k-f32-flat", Q4KAlternatives.F32_FLAT),
                     new KQuantBench.Variant("q4k-f32-unrolled", Q4KAlternatives.F32_UNROLLED),
