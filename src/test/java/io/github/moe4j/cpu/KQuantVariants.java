@@ -27,6 +27,8 @@ final class KQuantVariants {
                     new KQuantBench.Variant("q4k-q8-block-256", Q4KAlternatives.Q8_BLOCK_256),
                     new KQuantBench.Variant("q4k-q8-block-512b", Q4KAlternatives.Q8_BLOCK_512B),
                     new KQuantBench.Variant("q4k-q8-block-256b", Q4KAlternatives.Q8_BLOCK_256B));
+            case Q6_K -> List.of(
+                    new KQuantBench.Variant("q6k", Q6_KDot.INSTANCE));
             default -> List.of();
         };
     }
