@@ -13,6 +13,7 @@ final class KQuantVariants {
         return switch (type) {
             case Q4_K -> List.of(
                     new KQuantBench.Variant("q4k", Q4_KDot.INSTANCE),
+                    new KQuantBench.Variant("q4k-f32-block-512", Q4KAlternatives.F32_BLOCK),
                     new KQuantBench.Variant("q4k-f32-512", Q4KAlternatives.F32_512),
                     new KQuantBench.Variant("q4k-f32-flat", Q4KAlternatives.F32_FLAT),
                     new KQuantBench.Variant("q4k-f32-unrolled", Q4KAlternatives.F32_UNROLLED),
@@ -29,6 +30,8 @@ final class KQuantVariants {
                     new KQuantBench.Variant("q4k-q8-block-256b", Q4KAlternatives.Q8_BLOCK_256B));
             case Q6_K -> List.of(
                     new KQuantBench.Variant("q6k", Q6_KDot.INSTANCE));
+            case Q5_K -> List.of(
+                    new KQuantBench.Variant("q5k", Q5_KDot.INSTANCE));
             default -> List.of();
         };
     }

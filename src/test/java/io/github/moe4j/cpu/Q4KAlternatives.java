@@ -43,6 +43,7 @@ final class Q4KAlternatives {
     static final DotKernel Q8_BLOCK_256 = new Q8Block256();
     static final DotKernel Q8_BLOCK_512B = new Q8Block512b();
     static final DotKernel Q8_BLOCK_256B = new Q8Block256b();
+    static final DotKernel F32_BLOCK = new F32Block();
 
     abstract static class Base implements DotKernel {
         @Override
@@ -789,6 +790,89 @@ final class Q4KAlternatives {
                 }
             }
             return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - q4kMins(w, offset, q8, y0, nb);
+        }
+    }
+
+    /** f32 activations, 512-bit, block loop + inner half loop; per-sub-block broadcasts by rearranging one scale vector. */
+    static final class F32Block extends Base {
+        private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+        private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+        private static final VectorOperators.Conversion<Byte, Integer> ZX = VectorOperators.ZERO_EXTEND_B2I;
+        private static final VectorOperators.Conversion<Integer, Float> I2F = VectorOperators.I2F;
+        private static final VectorMask<Float> HIGH_8 = VectorMask.fromLong(F, 0xFF00L);
+        // broadcast lane j of [d sc_0..7, -dmin m_0..7]
+        private static final S0 S = new S0();
+
+        /** Sixteen constant broadcast shuffles (a final array field would not be constant-folded). */
+        static final class S0 {
+            final jdk.incubator.vector.VectorShuffle<Float> s0 = b(0), s1 = b(1), s2 = b(2), s3 = b(3), s4 = b(4),
+                    s5 = b(5), s6 = b(6), s7 = b(7), s8 = b(8), s9 = b(9), s10 = b(10), s11 = b(11), s12 = b(12),
+                    s13 = b(13), s14 = b(14), s15 = b(15);
+
+            private static jdk.incubator.vector.VectorShuffle<Float> b(int j) {
+                return jdk.incubator.vector.VectorShuffle.fromOp(FloatVector.SPECIES_512, i -> j);
+            }
+        }
+
+        @Override
+        public GgmlType activationType() {
+            return GgmlType.F32;
+        }
+
+        @Override
+        public float dot(MemorySegment w, long offset, Activation act, int xElement, int count) {
+            int nb = KQuant.check(GgmlType.Q4_K, w, offset, act, xElement, count, false);
+            float[] x = act.f32();
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = acc0;
+            FloatVector acc2 = acc0;
+            FloatVector acc3 = acc0;
+            for (int b = 0; b < nb; b++) {
+                long blk = offset + 144L * b;
+                long head = w.get(KQuant.I64, blk);
+                long tail = w.get(KQuant.I64, blk + 8);
+                float d = Float.float16ToFloat((short) head);
+                float nmin = -Float.float16ToFloat((short) (head >>> 16));
+                int u0 = (int) (head >>> 32);
+                int u1 = (int) tail;
+                int u2 = (int) (tail >>> 32);
+                FloatVector sm = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, KQuant.scales(u0, u2))
+                        .withLane(1, KQuant.mins(u1, u2)).reinterpretAsBytes().convertShape(VectorOperators.B2F, F, 0))
+                        .mul(FloatVector.broadcast(F, d).blend(nmin, HIGH_8));
+                int xo = xElement + 256 * b;
+                for (int h = 0; h < 2; h++) {
+                    { // sub-blocks 4h + 0 (low nibbles) and 4h + 1 (high nibbles)
+                        FloatVector dl = sm.rearrange(h == 0 ? S.s0 : S.s4);
+                        FloatVector ml = sm.rearrange(h == 0 ? S.s8 : S.s12);
+                        FloatVector dh = sm.rearrange(h == 0 ? S.s1 : S.s5);
+                        FloatVector mh = sm.rearrange(h == 0 ? S.s9 : S.s13);
+                        long qs = blk + 16 + 64L * h + 0;
+                        int xp = xo + 128 * h + 0;
+                        IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, w, qs, LE).convertShape(ZX, I, 0);
+                        IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, w, qs + 16, LE).convertShape(ZX, I, 0);
+                        acc0 = ((FloatVector) q0.and(0x0F).convert(I2F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, xp), acc0);
+                        acc1 = ((FloatVector) q1.and(0x0F).convert(I2F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, xp + 16), acc1);
+                        acc2 = ((FloatVector) q0.lanewise(LSHR, 4).convert(I2F, 0)).fma(dh, mh).fma(FloatVector.fromArray(F, x, xp + 32), acc2);
+                        acc3 = ((FloatVector) q1.lanewise(LSHR, 4).convert(I2F, 0)).fma(dh, mh).fma(FloatVector.fromArray(F, x, xp + 48), acc3);
+                    }
+                    { // sub-blocks 4h + 2 (low nibbles) and 4h + 3 (high nibbles)
+                        FloatVector dl = sm.rearrange(h == 0 ? S.s2 : S.s6);
+                        FloatVector ml = sm.rearrange(h == 0 ? S.s10 : S.s14);
+                        FloatVector dh = sm.rearrange(h == 0 ? S.s3 : S.s7);
+                        FloatVector mh = sm.rearrange(h == 0 ? S.s11 : S.s15);
+                        long qs = blk + 16 + 64L * h + 32;
+                        int xp = xo + 128 * h + 64;
+                        IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, w, qs, LE).convertShape(ZX, I, 0);
+                        IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, w, qs + 16, LE).convertShape(ZX, I, 0);
+                        acc0 = ((FloatVector) q0.and(0x0F).convert(I2F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, xp), acc0);
+                        acc1 = ((FloatVector) q1.and(0x0F).convert(I2F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, xp + 16), acc1);
+                        acc2 = ((FloatVector) q0.lanewise(LSHR, 4).convert(I2F, 0)).fma(dh, mh).fma(FloatVector.fromArray(F, x, xp + 32), acc2);
+                        acc3 = ((FloatVector) q1.lanewise(LSHR, 4).convert(I2F, 0)).fma(dh, mh).fma(FloatVector.fromArray(F, x, xp + 48), acc3);
+                    }
+                }
+            }
+            return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         }
     }
 
