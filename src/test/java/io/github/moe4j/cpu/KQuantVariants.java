@@ -32,6 +32,8 @@ final class KQuantVariants {
                     new KQuantBench.Variant("q6k", Q6_KDot.INSTANCE));
             case Q5_K -> List.of(
                     new KQuantBench.Variant("q5k", Q5_KDot.INSTANCE));
+            case Q3_K -> List.of(
+                    new KQuantBench.Variant("q3k", Q3_KDot.INSTANCE));
             default -> List.of();
         };
     }
