@@ -47,6 +47,8 @@ class KQuantDotTest {
             new Case(Q4_KDot.INSTANCE, new int[]{16, 144}),
             new Case(Q5_KDot.INSTANCE, new int[]{16, 176}),
             new Case(Q3_KDot.INSTANCE, new int[]{0, 96}),
+            new Case(Q2_KDot.INSTANCE, new int[]{16, 80}),
+            new Case(IQ4_XSDot.INSTANCE, new int[]{8, 136}),
             new Case(Q6_KDot.INSTANCE, new int[]{0, 192}));
 
     private static final int[] LENGTHS = {256, 512, 2048, 5120};

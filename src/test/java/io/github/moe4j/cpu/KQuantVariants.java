@@ -34,6 +34,10 @@ final class KQuantVariants {
                     new KQuantBench.Variant("q5k", Q5_KDot.INSTANCE));
             case Q3_K -> List.of(
                     new KQuantBench.Variant("q3k", Q3_KDot.INSTANCE));
+            case Q2_K -> List.of(
+                    new KQuantBench.Variant("q2k", Q2_KDot.INSTANCE));
+            case IQ4_XS -> List.of(
+                    new KQuantBench.Variant("iq4xs", IQ4_XSDot.INSTANCE));
             default -> List.of();
         };
     }
