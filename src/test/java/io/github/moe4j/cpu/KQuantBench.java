@@ -24,8 +24,12 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes \
- *      io.github.moe4j.cpu.KQuantBench [Q4_K Q6_K ...] [--large] [--only=NAME_PREFIX]
+ *      io.github.moe4j.cpu.KQuantBench [Q4_K Q6_K ...] [--large] [--only=NAME,NAME | --shipped]
  * </pre>
+ * Run one variant per JVM ({@code --only=NAME}) to compare variants: kernels that share JDK code paths
+ * change each other's type profiles. {@code --shipped} runs the kernel shipped for each format, all in one
+ * JVM, as an application that loads several formats would. {@code -Dkq.cols}, {@code -Dkq.rows} change
+ * the shape; timing is the thread's CPU time unless {@code -Dkq.wall=true}.
  * {@code --large} cycles through enough copies of the matrix (about 1 GiB) that every pass comes from
  * DRAM rather than cache.
  */
@@ -54,6 +58,8 @@ public final class KQuantBench {
         for (String a : args) {
             if (a.equals("--large")) {
                 large = true;
+            } else if (a.equals("--shipped")) {
+                only = "--shipped";
             } else if (a.startsWith("--only=")) {
                 only = a.substring(7);
             } else {
@@ -102,8 +108,10 @@ public final class KQuantBench {
                 matvec(decoy, w, 0, rowBytes, x, 1);
             }
         }
-        for (Variant v : KQuantVariants.of(type)) {
-            if (!only.isEmpty() && !Arrays.asList(only.split(",")).contains(v.name())) {
+        List<Variant> variants = KQuantVariants.of(type);
+        for (Variant v : variants) {
+            if (only.equals("--shipped") ? v != variants.get(0)
+                    : !only.isEmpty() && !Arrays.asList(only.split(",")).contains(v.name())) {
                 continue;
             }
             float got = v.kernel().dot(w, 0, x, 0, COLS);

@@ -29,7 +29,8 @@ final class KQuantVariants {
                     new KQuantBench.Variant("q4k-q8-block-512b", Q4KAlternatives.Q8_BLOCK_512B),
                     new KQuantBench.Variant("q4k-q8-block-256b", Q4KAlternatives.Q8_BLOCK_256B));
             case Q6_K -> List.of(
-                    new KQuantBench.Variant("q6k", Q6_KDot.INSTANCE));
+                    new KQuantBench.Variant("q6k", Q6_KDot.INSTANCE),
+                    new KQuantBench.Variant("q6k-f32-512", Q6KAlternatives.F32_512));
             case Q5_K -> List.of(
                     new KQuantBench.Variant("q5k", Q5_KDot.INSTANCE));
             case Q3_K -> List.of(
