@@ -72,7 +72,7 @@ class KQuantDotTest {
      * variant 0: native weights at an odd offset, activation from element 0; 1: heap weights, activation
      * from element 256 with a zero block inside; 2: native weights at offset 64 + 1..63, large activations.
      */
-    private static void check(Case c, int n, int variant, SplittableRandom rnd, long seed, Arena arena) {
+    static void check(Case c, int n, int variant, SplittableRandom rnd, long seed, Arena arena) {
         BlockFormat f = c.format();
         int nb = n / 256;
         int pad = variant == 2 ? 64 + 1 + rnd.nextInt(63) : 1 + 2 * rnd.nextInt(30);
@@ -130,6 +130,20 @@ class KQuantDotTest {
             m += (Math.abs((double) wd[i]) + 2 * Math.abs((double) w0[i])) * Math.abs((double) x[i]);
         }
         return m;
+    }
+
+    /** The alternatives that docs/KQUANT_NOTES.md reports timings for compute the same dot product. */
+    @Test
+    void benchmarkedAlternativesMatchTheReferencesToo() {
+        long seed = KernelTesting.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            for (Case shipped : CASES) {
+                for (KQuantBench.Variant v : KQuantVariants.of(shipped.kernel().type())) {
+                    check(new Case(v.kernel(), shipped.quantRanges()), 2048, rnd.nextInt(3), rnd, seed, arena);
+                }
+            }
+        }
     }
 
     @Test
