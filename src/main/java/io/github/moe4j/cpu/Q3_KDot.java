@@ -99,8 +99,17 @@ public final class Q3_KDot implements DotKernel {
             long blk = offset + (long) BLOCK_BYTES * b;
             long y = y0 + (long) KQuant.Q8K_BYTES * b;
             float dy = Float.float16ToFloat(w.get(KQuant.I16, blk + OFF_D)) * q8.get(KQuant.F32, y + KQuant.Q8K_D);
-            FloatVector scales = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, lowScales(w, blk))
-                    .withLane(1, highScales(w, blk)).reinterpretAsBytes().convertShape(VectorOperators.B2F, F, 0))
+            // the 16 six-bit scales, one per byte (ggml's kmask unpacking): scale s has its low 4 bits in the
+            // low (s < 8) or high (s >= 8) nibble of packed byte s % 8, its high 2 bits at bits 2 (s / 4).. of
+            // packed byte 8 + s % 4
+            long packedLow = w.get(KQuant.I64, blk + OFF_SCALES);                  // packed bytes 0..7
+            long packedHigh = w.get(KQuant.I32, blk + OFF_SCALES + 8) & 0xFFFFFFFFL; // packed bytes 8..11
+            long scalesLow = (packedLow & 0x0F0F0F0F0F0F0F0FL)
+                    | ((packedHigh & 0x03030303L) | ((packedHigh >>> 2) & 0x03030303L) << 32) << 4;
+            long scalesHigh = ((packedLow >>> 4) & 0x0F0F0F0F0F0F0F0FL)
+                    | (((packedHigh >>> 4) & 0x03030303L) | ((packedHigh >>> 6) & 0x03030303L) << 32) << 4;
+            FloatVector scales = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, scalesLow)
+                    .withLane(1, scalesHigh).reinterpretAsBytes().convertShape(VectorOperators.B2F, F, 0))
                     .sub(32f).mul(dy);
             FloatVector bsums = (FloatVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, q8,
                     y + KQuant.Q8K_BSUMS, LE).convertShape(VectorOperators.S2F, F, 0);
@@ -133,23 +142,5 @@ public final class Q3_KDot implements DotKernel {
             }
         }
         return acc0.add(acc1).sub(bias.mul(4f)).reduceLanes(VectorOperators.ADD);
-    }
-
-    // ---- the 16 six-bit scales, one per byte (ggml's aux/kmask unpacking) ----
-
-    /** Scales 0..7: low nibble of packed byte s, 2 high bits from bits 2(s/4).. of byte 8 + s%4. */
-    private static long lowScales(MemorySegment w, long blk) {
-        long a01 = w.get(KQuant.I64, blk + OFF_SCALES);          // packed bytes 0..7
-        int a2 = w.get(KQuant.I32, blk + OFF_SCALES + 8);        // packed bytes 8..11
-        long high = (a2 & 0x03030303L) | ((a2 >>> 2) & 0x03030303L) << 32;
-        return (a01 & 0x0F0F0F0F0F0F0F0FL) | high << 4;
-    }
-
-    /** Scales 8..15: high nibble of packed byte s - 8, 2 high bits from bits 4, 6 of byte 8 + s%4. */
-    private static long highScales(MemorySegment w, long blk) {
-        long a01 = w.get(KQuant.I64, blk + OFF_SCALES);
-        int a2 = w.get(KQuant.I32, blk + OFF_SCALES + 8);
-        long high = ((a2 >>> 4) & 0x03030303L) | ((a2 >>> 6) & 0x03030303L) << 32;
-        return ((a01 >>> 4) & 0x0F0F0F0F0F0F0F0FL) | high << 4;
     }
 }

@@ -79,10 +79,15 @@ public final class KQuantBench {
 
     private static void run(GgmlType type, boolean large, String only) {
         BlockFormat f = BlockFormats.of(type);
+        try (Arena arena = Arena.ofShared()) { // as a mapped model file
+            run(type, f, arena, large, only);
+        }
+    }
+
+    private static void run(GgmlType type, BlockFormat f, Arena arena, boolean large, String only) {
         long rowBytes = type.byteSize(COLS);
         long matBytes = rowBytes * ROWS;
         int copies = large ? (int) Math.max(1, (1L << 30) / matBytes) : 1;
-        Arena arena = Arena.ofShared(); // as a mapped model file
         MemorySegment w = arena.allocate(matBytes * copies, 64);
         SplittableRandom rnd = new SplittableRandom(42);
         f.randomBlocks(rnd, w, 0, (int) (matBytes / type.typeSize()));
