@@ -1,0 +1,115 @@
+package io.github.moe4j.cpu;
+
+import io.github.moe4j.tensor.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Shared by the K-quant dot kernels ({@link Q4_KDot} and the others): little-endian field layouts, the
+ * Q8_K activation block layout, the argument check every kernel makes once per call, and the unpacking
+ * of Q4_K/Q5_K's twelve bytes of 6-bit (scale, min) pairs into one byte per value (ggml's {@code utmp}).
+ *
+ * <p>Why the kernels look the way they do (measured on AVX-512, see docs/KQUANT_NOTES.md):
+ * <ul>
+ *   <li>The Vector API has no u8 x i8 or i16 x i16 pairwise multiply-add (vpmaddubsw, vpmaddwd, VNNI).
+ *       Products are formed in 16-bit lanes: a vector of shorts holds two bytes per lane; the even byte is
+ *       {@code s & 0xFF} (sign-extended with xor/sub) and the odd byte {@code s >> 8}; one 16 x 16 multiply
+ *       per byte parity, the two added (|w x| &lt;= 63 * 127, so two products fit in a short). Pairs of
+ *       shorts are then summed into ints with {@code (p + (p << 16)) >> 16} on int lanes.</li>
+ *   <li>Shift counts on short lanes cost an extra instruction (C2 emits the register form), so nibbles
+ *       are extracted with int-lane shifts and masks that keep each short's bits apart.</li>
+ *   <li>C2 stops inlining ordinary methods once a compilation passes about 18,000 IR nodes, and every
+ *       Vector API call costs a few hundred nodes while being parsed. So each kernel keeps its vector code
+ *       in one loop body that appears once in the bytecode (an inner loop of 2 trips, which C2 unrolls
+ *       fully), and scalar helpers stay small.</li>
+ * </ul>
+ */
+final class KQuant {
+    private KQuant() {
+    }
+
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+
+    // block_q8_K (292 bytes), as ActivationQuant writes it
+    //   [0..4)      d          f32
+    //   [4..260)    qs[256]    i8
+    //   [260..292)  bsums[16]  i16  sum of qs[16j .. 16j + 15]
+    static final int Q8K_D = 0;
+    static final int Q8K_QS = 4;
+    static final int Q8K_BSUMS = 260;
+    static final int Q8K_BYTES = 292;
+
+    static float f16(MemorySegment s, long off) {
+        return Float.float16ToFloat(s.get(I16, off));
+    }
+
+    static float f32(MemorySegment s, long off) {
+        return s.get(F32, off);
+    }
+
+    static int i32(MemorySegment s, long off) {
+        return s.get(I32, off);
+    }
+
+    static long i64(MemorySegment s, long off) {
+        return s.get(I64, off);
+    }
+
+    /**
+     * Q4_K/Q5_K: the 8 six-bit scales, sub-block j in byte j, from the little-endian ints {@code u0}
+     * (packed bytes 0..3) and {@code u2} (bytes 8..11); see {@code Q4_KFormat.scale}.
+     */
+    static long scales(int u0, int u2) {
+        long lo = u0 & 0x3F3F3F3F;
+        long hi = (u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4;
+        return lo | hi << 32;
+    }
+
+    /** Q4_K/Q5_K: the 8 six-bit mins, sub-block j in byte j, from {@code u1} (bytes 4..7) and {@code u2}. */
+    static long mins(int u1, int u2) {
+        long lo = u1 & 0x3F3F3F3F;
+        long hi = ((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4;
+        return lo | hi << 32;
+    }
+
+    /**
+     * Checks one dot request and returns its number of 256-element super-blocks. {@code quantized}: the
+     * kernel reads the activation's Q8_K blocks, which must be prepared and start at a block boundary.
+     */
+    static int check(GgmlType type, MemorySegment w, long offset, Activation x, int xElement, int count,
+                     boolean quantized) {
+        if (count < 0 || (count & 255) != 0 || offset < 0 || offset > w.byteSize() - (long) (count >>> 8) * type.typeSize()
+                || xElement < 0 || xElement > x.length() - count
+                || quantized && (x.quantizedType() != GgmlType.Q8_K || (xElement & 255) != 0)) {
+            throw invalid(type, w, offset, x, xElement, count, quantized);
+        }
+        return count >>> 8;
+    }
+
+    private static RuntimeException invalid(GgmlType type, MemorySegment w, long offset, Activation x, int xElement,
+                                            int count, boolean quantized) {
+        if (count < 0 || (count & 255) != 0) {
+            return new IllegalArgumentException(type + ": count " + count + " is not a multiple of 256");
+        }
+        if (offset < 0 || offset > w.byteSize() - (long) (count >>> 8) * type.typeSize()) {
+            return new IndexOutOfBoundsException(type + ": " + count + " weights at byte " + offset
+                    + " run outside a " + w.byteSize() + "-byte segment");
+        }
+        if (xElement < 0 || xElement > x.length() - count) {
+            return new IndexOutOfBoundsException(type + ": activation elements [" + xElement + ", "
+                    + ((long) xElement + count) + ") outside the activation's " + x.length());
+        }
+        if (x.quantizedType() != GgmlType.Q8_K) {
+            return new IllegalStateException(type + ": the activation holds " + x.quantizedType()
+                    + " blocks, this kernel reads Q8_K (Activation.set with vecDotType Q8_K)");
+        }
+        return new IllegalArgumentException(type + ": activation element " + xElement
+                + " does not start a Q8_K block");
+    }
+}
