@@ -79,7 +79,9 @@ public final class WorkerPool implements AutoCloseable {
         if (n == 0) {
             return;
         }
-        if (threads == 1 || n == 1 || Thread.currentThread() instanceof WorkerThread) {
+        // nested calls, from a worker or from the caller's own chunk (it holds the lock), run serially
+        if (threads == 1 || n == 1 || Thread.currentThread() instanceof WorkerThread
+                || callLock.isHeldByCurrentThread()) {
             task.run(0, n, 0);
             return;
         }
@@ -175,7 +177,9 @@ public final class WorkerPool implements AutoCloseable {
 
         @Override
         public void run() {
-            long seen = generation;
+            // 0, the generation at construction, not the current one: a call made before this thread
+            // got here has already advanced `generation` and counts on this worker to run its chunk
+            long seen = 0;
             while (true) {
                 long g = awaitGeneration(seen);
                 seen = g;
