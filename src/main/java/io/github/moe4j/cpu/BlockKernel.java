@@ -16,9 +16,6 @@ import java.util.Objects;
  * per block, as ggml's AVX code does ({@code acc = fma(float(sumi), d, acc)}).
  */
 abstract class BlockKernel implements DotKernel {
-    /** Rows a multi-row loop handles at once (sharing each activation load). */
-    static final int ROWS = 4;
-
     private final GgmlType type;
     private final GgmlType activationType;
     final int blockBytes;
@@ -68,11 +65,7 @@ abstract class BlockKernel implements DotKernel {
         Objects.checkFromIndexSize(yOff, rows, y.length);
         float[] xv = x.values();
         float[] xs = x.blockSums();
-        int r = 0;
-        for (; r + ROWS <= rows; r += ROWS) {
-            dot4(w, offset + r * rowBytes, rowBytes, xv, xs, xElement, nb, y, yOff + r);
-        }
-        for (; r < rows; r++) {
+        for (int r = 0; r < rows; r++) {
             y[yOff + r] = dot1(w, offset + r * rowBytes, xv, xs, xElement, nb);
         }
     }
@@ -96,9 +89,6 @@ abstract class BlockKernel implements DotKernel {
 
     /** One row of {@code nb} blocks at {@code off} with {@code x[xo ..)}; {@code xs[xo / 32 ..)} are the block sums. */
     abstract float dot1(MemorySegment w, long off, float[] x, float[] xs, int xo, int nb);
-
-    /** Rows {@code off + r * rowBytes}, r = 0..3, into {@code y[yo + r]}. */
-    abstract void dot4(MemorySegment w, long off, long rowBytes, float[] x, float[] xs, int xo, int nb, float[] y, int yo);
 
     /** See {@link DotKernel#decode}; arguments checked. */
     abstract void decodeBlocks(MemorySegment w, long off, int nb, float[] dst, int dstOff, float[] mins, int minsOff);

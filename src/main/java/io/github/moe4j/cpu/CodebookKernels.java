@@ -51,20 +51,6 @@ final class CodebookKernels extends BlockKernel {
                 : Simd.f16(w, blk);
     }
 
-    /** {@code sum_e K[q_e] x[xi + e]} over the block at {@code blk}. */
-    private static FloatVector block(MemorySegment w, long blk, int offQs, ByteVector tbl, float[] x, int xi) {
-        ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + offQs, LE);
-        ByteVector lo = q.and((byte) 0x0F).selectFrom(tbl);
-        ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(tbl);
-        FloatVector t = FloatVector.zero(F);
-        for (int p = 0; p < PARTS; p++) {
-            int j = p * FL;
-            t = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + j), t);
-            t = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
-        }
-        return t;
-    }
-
     @Override
     float dot1(MemorySegment w, long off, float[] x, float[] xs, int xo, int nb) {
         int bytes = blockBytes;
@@ -73,45 +59,46 @@ final class CodebookKernels extends BlockKernel {
         ByteVector tbl = ByteVector.fromArray(B16, table, 0);
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 2 <= nb; b += 2) {
+        int pairs = nb >> 1;
+        for (int i = 0; i < pairs; i++) {
+            int b = i << 1;
+            long blk0 = off + (long) b * bytes;
+            long blk1 = blk0 + bytes;
+            int xi = xo + 32 * b;
+            ByteVector v0 = ByteVector.fromMemorySegment(B16, w, blk0 + qs, LE);
+            ByteVector v1 = ByteVector.fromMemorySegment(B16, w, blk1 + qs, LE);
+            ByteVector l0 = v0.and((byte) 0x0F).selectFrom(tbl);
+            ByteVector u0 = Simd.high(v0).selectFrom(tbl);
+            ByteVector l1 = v1.and((byte) 0x0F).selectFrom(tbl);
+            ByteVector u1 = Simd.high(v1).selectFrom(tbl);
+            FloatVector t0 = FloatVector.zero(F);
+            FloatVector t1 = FloatVector.zero(F);
+            for (int p = 0; p < PARTS; p++) {
+                int j = p * FL;
+                t0 = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + j), t0);
+                t0 = ((FloatVector) u0.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t0);
+                t1 = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 32 + j), t1);
+                t1 = ((FloatVector) u1.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 48 + j), t1);
+            }
+            acc0 = t0.fma(FloatVector.broadcast(F, scale(w, blk0, e8)), acc0);
+            acc1 = t1.fma(FloatVector.broadcast(F, scale(w, blk1, e8)), acc1);
+        }
+        if ((nb & 1) != 0) {
+            int b = nb - 1;
             long blk = off + (long) b * bytes;
             int xi = xo + 32 * b;
-            acc0 = block(w, blk, qs, tbl, x, xi).fma(FloatVector.broadcast(F, scale(w, blk, e8)), acc0);
-            acc1 = block(w, blk + bytes, qs, tbl, x, xi + 32).fma(FloatVector.broadcast(F, scale(w, blk + bytes, e8)), acc1);
-        }
-        for (; b < nb; b++) {
-            long blk = off + (long) b * bytes;
-            acc0 = block(w, blk, qs, tbl, x, xo + 32 * b).fma(FloatVector.broadcast(F, scale(w, blk, e8)), acc0);
+            ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + qs, LE);
+            ByteVector l = v.and((byte) 0x0F).selectFrom(tbl);
+            ByteVector u = Simd.high(v).selectFrom(tbl);
+            FloatVector t = FloatVector.zero(F);
+            for (int p = 0; p < PARTS; p++) {
+                int j = p * FL;
+                t = ((FloatVector) l.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + j), t);
+                t = ((FloatVector) u.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
+            }
+            acc0 = t.fma(FloatVector.broadcast(F, scale(w, blk, e8)), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    @Override
-    void dot4(MemorySegment w, long off, long rowBytes, float[] x, float[] xs, int xo, int nb, float[] y, int yo) {
-        int bytes = blockBytes;
-        int qs = offQs;
-        boolean e8 = e8m0;
-        ByteVector tbl = ByteVector.fromArray(B16, table, 0);
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        for (int b = 0; b < nb; b++) {
-            long b0 = off + (long) b * bytes;
-            long b1 = b0 + rowBytes;
-            long b2 = b1 + rowBytes;
-            long b3 = b2 + rowBytes;
-            int xi = xo + 32 * b;
-            acc0 = block(w, b0, qs, tbl, x, xi).fma(FloatVector.broadcast(F, scale(w, b0, e8)), acc0);
-            acc1 = block(w, b1, qs, tbl, x, xi).fma(FloatVector.broadcast(F, scale(w, b1, e8)), acc1);
-            acc2 = block(w, b2, qs, tbl, x, xi).fma(FloatVector.broadcast(F, scale(w, b2, e8)), acc2);
-            acc3 = block(w, b3, qs, tbl, x, xi).fma(FloatVector.broadcast(F, scale(w, b3, e8)), acc3);
-        }
-        y[yo] = acc0.reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = acc1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = acc2.reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code dst = K[q] * scale}, as ggml's dequantize_row_iq4_nl / _mxfp4. */
@@ -122,7 +109,7 @@ final class CodebookKernels extends BlockKernel {
             long blk = off + (long) b * blockBytes;
             ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + offQs, LE);
             ByteVector lo = q.and((byte) 0x0F).selectFrom(tbl);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(tbl);
+            ByteVector hi = Simd.high(q).selectFrom(tbl);
             FloatVector d = FloatVector.broadcast(F, scale(w, blk, e8m0));
             int o = dstOff + 32 * b;
             for (int p = 0; p < PARTS; p++) {

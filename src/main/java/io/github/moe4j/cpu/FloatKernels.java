@@ -129,23 +129,20 @@ final class FloatKernels implements DotKernel {
         return s;
     }
 
+    /** Two accumulator chains only: four inlined {@link Simd#halfToFloat} exceed C2's inlining budget (vectors get boxed). */
     private static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         int i = 0;
-        for (; i + 4 * FL <= n; i += 4 * FL) {
+        for (; i + 2 * FL <= n; i += 2 * FL) {
             long o = off + 2L * i;
             a0 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, o, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
             a1 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, o + 2L * FL, LE))
                     .fma(FloatVector.fromArray(F, x, xo + i + FL), a1);
-            a2 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, o + 4L * FL, LE))
-                    .fma(FloatVector.fromArray(F, x, xo + i + 2 * FL), a2);
-            a3 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, o + 6L * FL, LE))
-                    .fma(FloatVector.fromArray(F, x, xo + i + 3 * FL), a3);
         }
         for (; i + FL <= n; i += FL) {
             a0 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             s += Simd.f16(w, off + 2L * i) * x[xo + i];
         }

@@ -60,91 +60,69 @@ final class Q5Kernels extends BlockKernel {
         return offM < 0 ? -16f * d : Simd.f16(w, blk + offM);
     }
 
-    /** {@code sum_e q_e x[xi + e]} over the block at {@code blk}, q the 5-bit quants (0..31). */
-    private static FloatVector block(MemorySegment w, long blk, int offQh, int offQs, float[] x, int xi) {
-        ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + offQs, LE);
-        ByteVector lo = q.and((byte) 0x0F);
-        ByteVector hi = q.lanewise(VectorOperators.LSHR, 4);
-        IntVector h = IntVector.broadcast(I, w.get(Simd.I32, blk + offQh));
-        FloatVector t = FloatVector.zero(F);
-        for (int p = 0; p < PARTS; p++) {
-            int j = p * FL;
-            IntVector ql = ((IntVector) lo.convertShape(VectorOperators.B2I, I, p))
-                    .or(h.lanewise(VectorOperators.ROR, IntVector.fromArray(I, ROT, j)).and(0x10));
-            IntVector qh = ((IntVector) hi.convertShape(VectorOperators.B2I, I, p))
-                    .or(h.lanewise(VectorOperators.ROR, IntVector.fromArray(I, ROT, 16 + j)).and(0x10));
-            t = ((FloatVector) ql.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + j), t);
-            t = ((FloatVector) qh.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
-        }
-        return t;
-    }
-
     @Override
     float dot1(MemorySegment w, long off, float[] x, float[] xs, int xo, int nb) {
         int bytes = blockBytes;
-        int qh = offQh;
-        int qs = offQs;
+        int oqh = offQh;
+        int oqs = offQs;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         float corr = 0f;
-        int sb = xo / 32;
-        int b = 0;
-        for (; b + 2 <= nb; b += 2) {
+        int sb = xo >> 5;
+        int pairs = nb >> 1;
+        for (int i = 0; i < pairs; i++) {
+            int b = i << 1;
+            long blk0 = off + (long) b * bytes;
+            long blk1 = blk0 + bytes;
+            int xi = xo + 32 * b;
+            ByteVector v0 = ByteVector.fromMemorySegment(B16, w, blk0 + oqs, LE);
+            ByteVector v1 = ByteVector.fromMemorySegment(B16, w, blk1 + oqs, LE);
+            IntVector h0 = IntVector.broadcast(I, w.get(Simd.I32, blk0 + oqh));
+            IntVector h1 = IntVector.broadcast(I, w.get(Simd.I32, blk1 + oqh));
+            FloatVector t0 = FloatVector.zero(F);
+            FloatVector t1 = FloatVector.zero(F);
+            for (int p = 0; p < PARTS; p++) {
+                int j = p * FL;
+                IntVector rl = IntVector.fromArray(I, ROT, j);
+                IntVector rh = IntVector.fromArray(I, ROT, 16 + j);
+                IntVector q0 = (IntVector) v0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                IntVector q1 = (IntVector) v1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                IntVector l0 = q0.and(0x0F).or(h0.lanewise(VectorOperators.ROR, rl).and(0x10));
+                IntVector u0 = q0.lanewise(VectorOperators.LSHR, 4).or(h0.lanewise(VectorOperators.ROR, rh).and(0x10));
+                IntVector l1 = q1.and(0x0F).or(h1.lanewise(VectorOperators.ROR, rl).and(0x10));
+                IntVector u1 = q1.lanewise(VectorOperators.LSHR, 4).or(h1.lanewise(VectorOperators.ROR, rh).and(0x10));
+                t0 = ((FloatVector) l0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + j), t0);
+                t0 = ((FloatVector) u0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t0);
+                t1 = ((FloatVector) l1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 32 + j), t1);
+                t1 = ((FloatVector) u1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 48 + j), t1);
+            }
+            float d0 = Simd.f16(w, blk0);
+            float d1 = Simd.f16(w, blk1);
+            acc0 = t0.fma(FloatVector.broadcast(F, d0), acc0);
+            acc1 = t1.fma(FloatVector.broadcast(F, d1), acc1);
+            corr += constant(w, blk0, d0) * xs[sb + b] + constant(w, blk1, d1) * xs[sb + b + 1];
+        }
+        if ((nb & 1) != 0) {
+            int b = nb - 1;
             long blk = off + (long) b * bytes;
             int xi = xo + 32 * b;
-            float d0 = Simd.f16(w, blk);
-            float d1 = Simd.f16(w, blk + bytes);
-            acc0 = block(w, blk, qh, qs, x, xi).fma(FloatVector.broadcast(F, d0), acc0);
-            acc1 = block(w, blk + bytes, qh, qs, x, xi + 32).fma(FloatVector.broadcast(F, d1), acc1);
-            corr += constant(w, blk, d0) * xs[sb + b] + constant(w, blk + bytes, d1) * xs[sb + b + 1];
-        }
-        for (; b < nb; b++) {
-            long blk = off + (long) b * bytes;
+            ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + oqs, LE);
+            IntVector h = IntVector.broadcast(I, w.get(Simd.I32, blk + oqh));
+            FloatVector t = FloatVector.zero(F);
+            for (int p = 0; p < PARTS; p++) {
+                int j = p * FL;
+                IntVector q = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                IntVector l = q.and(0x0F).or(h.lanewise(VectorOperators.ROR, IntVector.fromArray(I, ROT, j)).and(0x10));
+                IntVector u = q.lanewise(VectorOperators.LSHR, 4)
+                        .or(h.lanewise(VectorOperators.ROR, IntVector.fromArray(I, ROT, 16 + j)).and(0x10));
+                t = ((FloatVector) l.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + j), t);
+                t = ((FloatVector) u.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
+            }
             float d = Simd.f16(w, blk);
-            acc0 = block(w, blk, qh, qs, x, xo + 32 * b).fma(FloatVector.broadcast(F, d), acc0);
+            acc0 = t.fma(FloatVector.broadcast(F, d), acc0);
             corr += constant(w, blk, d) * xs[sb + b];
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + corr;
-    }
-
-    @Override
-    void dot4(MemorySegment w, long off, long rowBytes, float[] x, float[] xs, int xo, int nb, float[] y, int yo) {
-        int bytes = blockBytes;
-        int qh = offQh;
-        int qs = offQs;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        float c0 = 0f;
-        float c1 = 0f;
-        float c2 = 0f;
-        float c3 = 0f;
-        int sb = xo / 32;
-        for (int b = 0; b < nb; b++) {
-            long b0 = off + (long) b * bytes;
-            long b1 = b0 + rowBytes;
-            long b2 = b1 + rowBytes;
-            long b3 = b2 + rowBytes;
-            int xi = xo + 32 * b;
-            float d0 = Simd.f16(w, b0);
-            float d1 = Simd.f16(w, b1);
-            float d2 = Simd.f16(w, b2);
-            float d3 = Simd.f16(w, b3);
-            acc0 = block(w, b0, qh, qs, x, xi).fma(FloatVector.broadcast(F, d0), acc0);
-            acc1 = block(w, b1, qh, qs, x, xi).fma(FloatVector.broadcast(F, d1), acc1);
-            acc2 = block(w, b2, qh, qs, x, xi).fma(FloatVector.broadcast(F, d2), acc2);
-            acc3 = block(w, b3, qh, qs, x, xi).fma(FloatVector.broadcast(F, d3), acc3);
-            float s = xs[sb + b];
-            c0 += constant(w, b0, d0) * s;
-            c1 += constant(w, b1, d1) * s;
-            c2 += constant(w, b2, d2) * s;
-            c3 += constant(w, b3, d3) * s;
-        }
-        y[yo] = acc0.reduceLanes(VectorOperators.ADD) + c0;
-        y[yo + 1] = acc1.reduceLanes(VectorOperators.ADD) + c1;
-        y[yo + 2] = acc2.reduceLanes(VectorOperators.ADD) + c2;
-        y[yo + 3] = acc3.reduceLanes(VectorOperators.ADD) + c3;
     }
 
     /** Q5_0: {@code dst = (q - 16) * d}; Q5_1: {@code dst = q * d}, {@code mins[b] = m}. */
@@ -154,16 +132,15 @@ final class Q5Kernels extends BlockKernel {
         for (int b = 0; b < nb; b++) {
             long blk = off + (long) b * blockBytes;
             ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + offQs, LE);
-            ByteVector lo = q.and((byte) 0x0F);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4);
             IntVector h = IntVector.broadcast(I, w.get(Simd.I32, blk + offQh));
             FloatVector d = FloatVector.broadcast(F, Simd.f16(w, blk));
             int o = dstOff + 32 * b;
             for (int p = 0; p < PARTS; p++) {
                 int j = p * FL;
-                IntVector ql = ((IntVector) lo.convertShape(VectorOperators.B2I, I, p))
+                IntVector qi = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                IntVector ql = qi.and(0x0F)
                         .or(h.lanewise(VectorOperators.ROR, IntVector.fromArray(I, ROT, j)).and(0x10)).sub(bias);
-                IntVector qh = ((IntVector) hi.convertShape(VectorOperators.B2I, I, p))
+                IntVector qh = qi.lanewise(VectorOperators.LSHR, 4)
                         .or(h.lanewise(VectorOperators.ROR, IntVector.fromArray(I, ROT, 16 + j)).and(0x10)).sub(bias);
                 ((FloatVector) ql.convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + j);
                 ((FloatVector) qh.convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + 16 + j);

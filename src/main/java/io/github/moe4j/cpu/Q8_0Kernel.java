@@ -34,8 +34,9 @@ final class Q8_0Kernel extends BlockKernel {
     float dot1(MemorySegment w, long off, float[] x, float[] xs, int xo, int nb) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 2 <= nb; b += 2) {
+        int pairs = nb >> 1;
+        for (int i = 0; i < pairs; i++) {
+            int b = i << 1;
             long blk = off + (long) b * BYTES;
             int xi = xo + 32 * b;
             ByteVector q0 = ByteVector.fromMemorySegment(B32, w, blk + QS, LE);
@@ -49,7 +50,8 @@ final class Q8_0Kernel extends BlockKernel {
             acc0 = t0.fma(FloatVector.broadcast(F, Simd.f16(w, blk)), acc0);
             acc1 = t1.fma(FloatVector.broadcast(F, Simd.f16(w, blk + BYTES)), acc1);
         }
-        for (; b < nb; b++) {
+        if ((nb & 1) != 0) {
+            int b = nb - 1;
             long blk = off + (long) b * BYTES;
             int xi = xo + 32 * b;
             ByteVector q = ByteVector.fromMemorySegment(B32, w, blk + QS, LE);
@@ -60,44 +62,6 @@ final class Q8_0Kernel extends BlockKernel {
             acc0 = t.fma(FloatVector.broadcast(F, Simd.f16(w, blk)), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    @Override
-    void dot4(MemorySegment w, long off, long rowBytes, float[] x, float[] xs, int xo, int nb, float[] y, int yo) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        for (int b = 0; b < nb; b++) {
-            long b0 = off + (long) b * BYTES;
-            long b1 = b0 + rowBytes;
-            long b2 = b1 + rowBytes;
-            long b3 = b2 + rowBytes;
-            int xi = xo + 32 * b;
-            ByteVector q0 = ByteVector.fromMemorySegment(B32, w, b0 + QS, LE);
-            ByteVector q1 = ByteVector.fromMemorySegment(B32, w, b1 + QS, LE);
-            ByteVector q2 = ByteVector.fromMemorySegment(B32, w, b2 + QS, LE);
-            ByteVector q3 = ByteVector.fromMemorySegment(B32, w, b3 + QS, LE);
-            FloatVector t0 = FloatVector.zero(F);
-            FloatVector t1 = FloatVector.zero(F);
-            FloatVector t2 = FloatVector.zero(F);
-            FloatVector t3 = FloatVector.zero(F);
-            for (int p = 0; p < PARTS; p++) {
-                FloatVector xv = FloatVector.fromArray(F, x, xi + p * FL);
-                t0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).fma(xv, t0);
-                t1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).fma(xv, t1);
-                t2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, p)).fma(xv, t2);
-                t3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, p)).fma(xv, t3);
-            }
-            acc0 = t0.fma(FloatVector.broadcast(F, Simd.f16(w, b0)), acc0);
-            acc1 = t1.fma(FloatVector.broadcast(F, Simd.f16(w, b1)), acc1);
-            acc2 = t2.fma(FloatVector.broadcast(F, Simd.f16(w, b2)), acc2);
-            acc3 = t3.fma(FloatVector.broadcast(F, Simd.f16(w, b3)), acc3);
-        }
-        y[yo] = acc0.reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = acc1.reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = acc2.reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
