@@ -85,7 +85,7 @@ final class FloatKernels implements DotKernel {
         Objects.checkFromIndexSize(offset, (long) count * elemBytes, w.byteSize());
         Objects.checkFromIndexSize(dstOff, count, dst.length);
         int i = 0;
-        for (; i + FL <= count; i += FL) {
+        for (int last = count - (FL); i <= last; i += FL) {
             long o = offset + (long) i * elemBytes;
             FloatVector v = switch (type) {
                 case F32 -> FloatVector.fromMemorySegment(F, w, o, LE);
@@ -112,14 +112,14 @@ final class FloatKernels implements DotKernel {
     private static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int i = 0;
-        for (; i + 4 * FL <= n; i += 4 * FL) {
+        for (int last = n - (4 * FL); i <= last; i += 4 * FL) {
             long o = off + 4L * i;
             a0 = FloatVector.fromMemorySegment(F, w, o, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
             a1 = FloatVector.fromMemorySegment(F, w, o + 4L * FL, LE).fma(FloatVector.fromArray(F, x, xo + i + FL), a1);
             a2 = FloatVector.fromMemorySegment(F, w, o + 8L * FL, LE).fma(FloatVector.fromArray(F, x, xo + i + 2 * FL), a2);
             a3 = FloatVector.fromMemorySegment(F, w, o + 12L * FL, LE).fma(FloatVector.fromArray(F, x, xo + i + 3 * FL), a3);
         }
-        for (; i + FL <= n; i += FL) {
+        for (int last = n - (FL); i <= last; i += FL) {
             a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
         float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
@@ -133,13 +133,13 @@ final class FloatKernels implements DotKernel {
     private static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         int i = 0;
-        for (; i + 2 * FL <= n; i += 2 * FL) {
+        for (int last = n - (2 * FL); i <= last; i += 2 * FL) {
             long o = off + 2L * i;
             a0 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, o, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
             a1 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, o + 2L * FL, LE))
                     .fma(FloatVector.fromArray(F, x, xo + i + FL), a1);
         }
-        for (; i + FL <= n; i += FL) {
+        for (int last = n - (FL); i <= last; i += FL) {
             a0 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
@@ -152,7 +152,7 @@ final class FloatKernels implements DotKernel {
     private static float dotBF16(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int i = 0;
-        for (; i + 4 * FL <= n; i += 4 * FL) {
+        for (int last = n - (4 * FL); i <= last; i += 4 * FL) {
             long o = off + 2L * i;
             a0 = Simd.bf16ToFloat(ShortVector.fromMemorySegment(S, w, o, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
             a1 = Simd.bf16ToFloat(ShortVector.fromMemorySegment(S, w, o + 2L * FL, LE))
@@ -162,7 +162,7 @@ final class FloatKernels implements DotKernel {
             a3 = Simd.bf16ToFloat(ShortVector.fromMemorySegment(S, w, o + 6L * FL, LE))
                     .fma(FloatVector.fromArray(F, x, xo + i + 3 * FL), a3);
         }
-        for (; i + FL <= n; i += FL) {
+        for (int last = n - (FL); i <= last; i += FL) {
             a0 = Simd.bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
         float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);

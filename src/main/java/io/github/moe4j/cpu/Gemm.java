@@ -27,7 +27,7 @@ final class Gemm {
         int w2 = w1 + ws;
         int w3 = w2 + ws;
         int k = 0;
-        for (; k + FL <= cols; k += FL) {
+        for (int last = cols - (FL); k <= last; k += FL) {
             FloatVector v0 = FloatVector.fromArray(F, x0, xo + k);
             FloatVector v1 = FloatVector.fromArray(F, x1, xo + k);
             FloatVector v2 = FloatVector.fromArray(F, x2, xo + k);
@@ -81,7 +81,7 @@ final class Gemm {
         int w2 = w1 + ws;
         int w3 = w2 + ws;
         int k = 0;
-        for (; k + FL <= cols; k += FL) {
+        for (int last = cols - (FL); k <= last; k += FL) {
             FloatVector v = FloatVector.fromArray(F, x0, xo + k);
             a0 = FloatVector.fromArray(F, w, wo + k).fma(v, a0);
             a1 = FloatVector.fromArray(F, w, w1 + k).fma(v, a1);
@@ -99,7 +99,7 @@ final class Gemm {
                         float[] y, int yo, int yStride) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int k = 0;
-        for (; k + FL <= cols; k += FL) {
+        for (int last = cols - (FL); k <= last; k += FL) {
             FloatVector r = FloatVector.fromArray(F, w, wo + k);
             a0 = r.fma(FloatVector.fromArray(F, x0, xo + k), a0);
             a1 = r.fma(FloatVector.fromArray(F, x1, xo + k), a1);
@@ -117,11 +117,11 @@ final class Gemm {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         int k = 0;
-        for (; k + 2 * FL <= cols; k += 2 * FL) {
+        for (int last = cols - (2 * FL); k <= last; k += 2 * FL) {
             a0 = FloatVector.fromArray(F, w, wo + k).fma(FloatVector.fromArray(F, x, xo + k), a0);
             a1 = FloatVector.fromArray(F, w, wo + k + FL).fma(FloatVector.fromArray(F, x, xo + k + FL), a1);
         }
-        for (; k + FL <= cols; k += FL) {
+        for (int last = cols - (FL); k <= last; k += FL) {
             a0 = FloatVector.fromArray(F, w, wo + k).fma(FloatVector.fromArray(F, x, xo + k), a0);
         }
         return sum(a0.add(a1), w, wo, x, xo, k, cols);

@@ -55,55 +55,20 @@ final class Q5Kernels extends BlockKernel {
         return offM >= 0;
     }
 
-    /** The block's constant term per unit of activation sum: {@code -16 d} or {@code m}. */
-    private float constant(MemorySegment w, long blk, float d) {
-        return offM < 0 ? -16f * d : Simd.f16(w, blk + offM);
-    }
-
+    /**
+     * One block per step: a two-block body (as the 4-bit kernels use) exceeds C2's inlining budget here,
+     * and the calls left in the loop (scale reads) cost 3x.
+     */
     @Override
     float dot1(MemorySegment w, long off, float[] x, float[] xs, int xo, int nb) {
         int bytes = blockBytes;
         int oqh = offQh;
         int oqs = offQs;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
+        int om = offM;
+        FloatVector acc = FloatVector.zero(F);
         float corr = 0f;
         int sb = xo >> 5;
-        int pairs = nb >> 1;
-        for (int i = 0; i < pairs; i++) {
-            int b = i << 1;
-            long blk0 = off + (long) b * bytes;
-            long blk1 = blk0 + bytes;
-            int xi = xo + 32 * b;
-            ByteVector v0 = ByteVector.fromMemorySegment(B16, w, blk0 + oqs, LE);
-            ByteVector v1 = ByteVector.fromMemorySegment(B16, w, blk1 + oqs, LE);
-            IntVector h0 = IntVector.broadcast(I, w.get(Simd.I32, blk0 + oqh));
-            IntVector h1 = IntVector.broadcast(I, w.get(Simd.I32, blk1 + oqh));
-            FloatVector t0 = FloatVector.zero(F);
-            FloatVector t1 = FloatVector.zero(F);
-            for (int p = 0; p < PARTS; p++) {
-                int j = p * FL;
-                IntVector rl = IntVector.fromArray(I, ROT, j);
-                IntVector rh = IntVector.fromArray(I, ROT, 16 + j);
-                IntVector q0 = (IntVector) v0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                IntVector q1 = (IntVector) v1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                IntVector l0 = q0.and(0x0F).or(h0.lanewise(VectorOperators.ROR, rl).and(0x10));
-                IntVector u0 = q0.lanewise(VectorOperators.LSHR, 4).or(h0.lanewise(VectorOperators.ROR, rh).and(0x10));
-                IntVector l1 = q1.and(0x0F).or(h1.lanewise(VectorOperators.ROR, rl).and(0x10));
-                IntVector u1 = q1.lanewise(VectorOperators.LSHR, 4).or(h1.lanewise(VectorOperators.ROR, rh).and(0x10));
-                t0 = ((FloatVector) l0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + j), t0);
-                t0 = ((FloatVector) u0.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t0);
-                t1 = ((FloatVector) l1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 32 + j), t1);
-                t1 = ((FloatVector) u1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 48 + j), t1);
-            }
-            float d0 = Simd.f16(w, blk0);
-            float d1 = Simd.f16(w, blk1);
-            acc0 = t0.fma(FloatVector.broadcast(F, d0), acc0);
-            acc1 = t1.fma(FloatVector.broadcast(F, d1), acc1);
-            corr += constant(w, blk0, d0) * xs[sb + b] + constant(w, blk1, d1) * xs[sb + b + 1];
-        }
-        if ((nb & 1) != 0) {
-            int b = nb - 1;
+        for (int b = 0; b < nb; b++) {
             long blk = off + (long) b * bytes;
             int xi = xo + 32 * b;
             ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + oqs, LE);
@@ -118,11 +83,12 @@ final class Q5Kernels extends BlockKernel {
                 t = ((FloatVector) l.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + j), t);
                 t = ((FloatVector) u.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
             }
-            float d = Simd.f16(w, blk);
-            acc0 = t.fma(FloatVector.broadcast(F, d), acc0);
-            corr += constant(w, blk, d) * xs[sb + b];
+            float d = Float.float16ToFloat(w.get(Simd.I16, blk));
+            acc = t.fma(FloatVector.broadcast(F, d), acc);
+            float c = om < 0 ? -16f * d : Float.float16ToFloat(w.get(Simd.I16, blk + om));
+            corr += c * xs[sb + b];
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + corr;
+        return acc.reduceLanes(VectorOperators.ADD) + corr;
     }
 
     /** Q5_0: {@code dst = (q - 16) * d}; Q5_1: {@code dst = q * d}, {@code mins[b] = m}. */

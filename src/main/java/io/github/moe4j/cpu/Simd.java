@@ -80,19 +80,17 @@ final class Simd {
     }
 
     /**
-     * FL binary16 values as floats, exact for every finite value (normal or subnormal): the magnitude
-     * bits moved into float position and rescaled by 2^112; infinities and NaNs (exponent 31) become
-     * infinities and NaNs.
+     * FL binary16 values as floats, exact for every value. The sign-extended halves shifted left by 13
+     * and masked to sign and magnitude bits are a float 2^112 times too small, exact for normal and
+     * subnormal halves alike (multiplying by 2^112 is exact); exponent 31 (infinity, NaN) lands at
+     * 2^16 and above, where the float exponent is set to 255, keeping the NaN payload.
      */
     static FloatVector halfToFloat(ShortVector h) {
         IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);   // sign-extended
-        IntVector mag = i.and(0x7FFF);
-        IntVector sign = i.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        FloatVector f = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        IntVector bits = f.reinterpretAsInts().or(sign);
-        // exponent 31: make the float exponent 255 too (inf stays inf, NaN payload kept)
-        bits = bits.lanewise(VectorOperators.OR, 0x7F800000, mag.compare(VectorOperators.GE, 0x7C00));
-        return bits.reinterpretAsFloats();
+        FloatVector f = i.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+        IntVector bits = f.reinterpretAsInts();
+        return bits.lanewise(VectorOperators.OR, 0x7F800000, bits.and(0x7FFFFFFF).compare(VectorOperators.GE, 0x47800000))
+                .reinterpretAsFloats();
     }
 
     /** FL bfloat16 values as floats (exact: the bits shifted into the high half). */
