@@ -76,26 +76,25 @@ public final class Activation {
                     throw new IllegalArgumentException("activation length " + n + " is not a multiple of the "
                             + type + " block size " + type.blockSize());
                 }
-                ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
-                ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
+                if (type == GgmlType.Q8_K) {
+                    ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
+                    ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
+                } else {
+                    Q8Quantizer.quantize(type, f32, n, quantized, values, blockSums);   // writes the block sums too
+                    this.type = type;
+                    return;
+                }
             }
             default -> throw new IllegalArgumentException(type + " is not an activation type");
         }
         this.type = type;
         if (n % 32 == 0) {
-            if (type == GgmlType.Q8_1) {
-                for (int b = 0; b < n / 32; b++) {
-                    blockSums[b] = Float.float16ToFloat(
-                            quantized.get(Simd.I16, (long) b * ActivationQuant.Q8_1_BYTES + ActivationQuant.Q8_1_S));
+            for (int b = 0; b < n / 32; b++) {
+                float s = 0f;
+                for (int i = 32 * b; i < 32 * b + 32; i++) {
+                    s += values[i];
                 }
-            } else {
-                for (int b = 0; b < n / 32; b++) {
-                    float s = 0f;
-                    for (int i = 32 * b; i < 32 * b + 32; i++) {
-                        s += values[i];
-                    }
-                    blockSums[b] = s;
-                }
+                blockSums[b] = s;
             }
         }
     }

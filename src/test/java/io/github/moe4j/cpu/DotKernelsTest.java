@@ -157,6 +157,44 @@ class DotKernelsTest {
         }
     }
 
+    /** Blocks with scale zero, subnormal and negative scales (and MXFP4's smallest exponents). */
+    @Test
+    void zeroSubnormalAndNegativeScalesMatchTheReference() {
+        long seed = KernelTesting.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        short[] halves = {0, (short) 0x8000, 0x0001, 0x03FF, (short) 0x8401, (short) 0xBC00};
+        try (Arena arena = Arena.ofConfined()) {
+            for (GgmlType t : BlockFormats.supported()) {
+                if (t.blockSize() != 32) {
+                    continue;
+                }
+                BlockFormat f = BlockFormats.of(t);
+                DotKernel k = DotKernels.of(t);
+                int count = 32 * 8;
+                MemorySegment w = KernelTesting.weights(f, rnd, count, arena);
+                for (int b = 0; b < 6; b++) {
+                    long blk = (long) b * t.typeSize();
+                    if (t == GgmlType.MXFP4) {
+                        w.set(java.lang.foreign.ValueLayout.JAVA_BYTE, blk, (byte) b);   // exponents 0..5
+                    } else {
+                        w.set(Simd.I16, blk, halves[b]);
+                    }
+                }
+                Activation x = new Activation(count, arena);
+                x.set(KernelTesting.activations(rnd, count), 0, count, k.activationType());
+                check(f, k, w, x, 0, count, t + " with special scales" + KernelTesting.seedNote(seed));
+                float[] dst = new float[count];
+                float[] mins = new float[count / 32];
+                float[] deq = new float[count];
+                k.decode(w, 0, count, dst, 0, mins, 0);
+                f.dequantize(w, 0, deq, 0, count);
+                for (int i = 0; i < count; i++) {
+                    assertEquals(deq[i], k.hasMins() ? dst[i] + mins[i / 32] : dst[i], t + " element " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void wrongActivationsAndRangesAreRejected() {
         try (Arena arena = Arena.ofConfined()) {
