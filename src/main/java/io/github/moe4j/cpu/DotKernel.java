@@ -39,8 +39,9 @@ public interface DotKernel {
 
     /**
      * Dot products of {@code rows} rows, {@code rowBytes} apart from {@code offset}, each of {@code count}
-     * weights, with the same activation elements: {@code y[yOff + r]} = row r's dot. Fast kernels share
-     * each activation load between several rows here.
+     * weights, with the same activation elements: {@code y[yOff + r]} = row r's dot. Arguments are checked
+     * once per call; the row loop is where a kernel may handle several rows at a time (for the 32-block
+     * formats that measured slower than one row at a time on AVX-512, see docs/PERFORMANCE.md).
      */
     default void dotRows(MemorySegment w, long offset, long rowBytes, int rows, Activation x, int xElement,
                          int count, float[] y, int yOff) {

@@ -11,7 +11,7 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@link #matvec}: {@code y[yOff + r] = W[r] . x} for every row r, through the format's
- *       {@link DotKernel#dotRows} (several rows per activation load).</li>
+ *       {@link DotKernel#dotRows}, rows split across the pool's threads in tiles of 4.</li>
  *   <li>{@link #matmul}: {@code Y[yOff + t * yStride + r] = W[r] . x_t} for every row r and token t.
  *       Each thread takes a tile of 4 rows, decodes it once into float scratch (per chunk of tokens
  *       whose activations fit in L2) and runs {@link Gemm} tiles of 4 rows x 4 tokens over it, so each
@@ -132,6 +132,8 @@ public final class MatMul implements WorkerPool.RangeTask {
         int r1 = Math.min(end * TILE, rowCount);
         if (xb == null) {
             kernel.dotRows(w, offset + r0 * rowBytes, rowBytes, r1 - r0, x, 0, cols, y, yOff + r0);
+        } else if (xb.size() == 1) {        // one token: the matvec path (decoding to floats first is slower)
+            kernel.dotRows(w, offset + r0 * rowBytes, rowBytes, r1 - r0, xb.token(0), 0, cols, y, yOff + r0);
         } else if (kernel.decodes()) {
             matmulDecoded(r0, r1, rows[thread], mins[thread]);
         } else {
