@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Markdown tables from a JMH JSON result of MatVecBenchmark / MatMulBenchmark (-rf json -rff FILE).
+"""Markdown tables from JMH JSON results of MatVecBenchmark / MatMulBenchmark (-rf json -rff FILE).
+
+Times are the median of the measurement iterations (the machine is shared: a busy neighbour shows up as
+a few slow iterations, which the median ignores); with several files, the median over all of them.
 
 matvec: weight GB/s (matrix bytes / time) for the kernel and for the streaming-read baseline of the
 same run, and their ratio. matmul: weight GB/s, tokens/s and GFLOP/s (2 * rows * cols * batch / time).
-Usage: python3 report.py result.json
+Usage: python3 report.py result.json [more.json ...]
 """
 import json
 import sys
@@ -24,22 +27,34 @@ def matrix_bytes(t, shape):
     return rows * cols // bs * bb, rows, cols
 
 
-def main(path):
-    results = json.load(open(path))
-    matvec, stream, matmul = {}, {}, []
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def main(paths):
+    results = [r for path in paths for r in json.load(open(path))]
+    raw_matvec, raw_stream, raw_matmul = {}, {}, {}
     for r in results:
         name = r["benchmark"].rsplit(".", 2)
         cls, method = name[-2], name[-1]
         p = r["params"]
-        us = r["primaryMetric"]["score"]
-        err = r["primaryMetric"].get("scoreError", float("nan"))
+        samples = [v for fork in r["primaryMetric"]["rawData"] for v in fork]
         if cls == "MatVecBenchmark":
             key = (p["type"], p["shape"], p["threads"], p.get("residency", "dram"))
-            (matvec if method == "matvec" else stream)[key] = (us, err)
+            op = p.get("op", method)
+            (raw_matvec if op == "matvec" else raw_stream).setdefault(key, []).extend(samples)
         elif cls == "MatMulBenchmark":
-            matmul.append((p, us, err))
+            key = (p["type"], p["shape"], p["batch"], p["threads"])
+            raw_matmul.setdefault(key, []).extend(samples)
+    spread = lambda v: (sorted(v)[3 * len(v) // 4] - sorted(v)[len(v) // 4]) / 2
+    matvec = {k: (median(v), spread(v)) for k, v in raw_matvec.items()}
+    stream = {k: (median(v), spread(v)) for k, v in raw_stream.items()}
+    matmul = [({"type": k[0], "shape": k[1], "batch": k[2], "threads": k[3]}, median(v), spread(v))
+              for k, v in raw_matmul.items()]
     if matvec:
-        print("| type | rows x cols | threads | residency | matvec us | matvec GB/s | stream GB/s | ratio |")
+        print("| type | rows x cols | threads | residency | matvec us (median ± half IQR) | matvec GB/s | stream GB/s | ratio |")
         print("|---|---|---|---|---:|---:|---:|---:|")
         for key in sorted(matvec, key=lambda k: (k[1], k[0])):
             t, shape, threads, res = key
@@ -52,7 +67,7 @@ def main(path):
                   f"{gbs / sgbs:.0%} |")
         print()
     if matmul:
-        print("| type | rows x cols | batch | threads | us | weight GB/s | tokens/s | GFLOP/s |")
+        print("| type | rows x cols | batch | threads | us (median ± half IQR) | weight GB/s | tokens/s | GFLOP/s |")
         print("|---|---|---:|---|---:|---:|---:|---:|")
         for p, us, err in sorted(matmul, key=lambda e: (e[0]["type"], e[0]["shape"], int(e[0]["batch"]))):
             b, rows, cols = matrix_bytes(p["type"], p["shape"])
@@ -62,4 +77,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

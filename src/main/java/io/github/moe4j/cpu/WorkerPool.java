@@ -30,6 +30,8 @@ public final class WorkerPool implements AutoCloseable {
 
     /** How long a worker spins for the next call before parking, in nanoseconds. */
     private static final long SPIN_NANOS = 50_000;
+    /** Spin-wait iterations (a few tens of microseconds) before the caller starts yielding its CPU. */
+    private static final int YIELD_AFTER_SPINS = 1_000;
 
     private final int threads;
     private final Worker[] workers;
@@ -103,8 +105,13 @@ public final class WorkerPool implements AutoCloseable {
             } catch (Throwable t) {
                 own = t;
             }
-            while (pending.get() != 0) {
-                Thread.onSpinWait();
+            // spin, then yield: on an oversubscribed machine a descheduled worker may need this CPU
+            for (int spins = 0; pending.get() != 0; spins++) {
+                if (spins < YIELD_AFTER_SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             this.task = null;
             Throwable t = own != null ? own : failure;

@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Warmup(iterations = 4, time = 250, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 12, time = 250, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-Xmx2g"})
 public class MatMulBenchmark {
@@ -78,6 +78,12 @@ public class MatMulBenchmark {
         y = new float[batch * rc[0]];
         System.out.printf("%n# %s %s x %d tokens: %d bytes per matrix, %d copies, %d threads, fast kernel: %s%n",
                 type, shape, batch, weights.matrixBytes, weights.copies, threads, DotKernels.isFast(t));
+    }
+
+    /** Waits for a quiet machine before each measurement iteration (see {@link QuietGate}). */
+    @Setup(Level.Iteration)
+    public void quiet() {
+        QuietGate.await();
     }
 
     @TearDown(Level.Trial)

@@ -31,11 +31,13 @@ import java.util.concurrent.TimeUnit;
  * memory-bandwidth baseline over the same bytes with the same threads, in the same run.
  *
  * <ul>
- *   <li>{@link #matvec}: {@link MatMul#matvec} of one {@code rows x cols} matrix (an expert, or the
+ *   <li>{@code op=matvec}: {@link MatMul#matvec} of one {@code rows x cols} matrix (an expert, or the
  *       output head) with an activation prepared once for the format's kernel.</li>
- *   <li>{@link #stream}: {@link StreamRead} of the same matrix's bytes: what the kernel would take if
+ *   <li>{@code op=stream}: {@link StreamRead} of the same matrix's bytes: what the kernel would take if
  *       it were limited by memory bandwidth alone.</li>
  * </ul>
+ * {@code op} is the last parameter, so each configuration's kernel and baseline trials run back to back
+ * (on a shared machine the load changes over minutes).
  *
  * <p>With {@code residency=dram} (default) each call takes the next of enough copies of the matrix to
  * cover 768 MiB (see {@link WeightSet}), so weights come from DRAM as in decoding a real model; with
@@ -45,8 +47,8 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Warmup(iterations = 4, time = 250, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 12, time = 250, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-Xmx1g"})
 public class MatVecBenchmark {
@@ -64,6 +66,9 @@ public class MatVecBenchmark {
     @Param({"dram"})
     public String residency;
 
+    @Param({"matvec", "stream"})
+    public String op;
+
     private WeightSet weights;
     private WorkerPool pool;
     private MatMul mm;
@@ -71,6 +76,7 @@ public class MatVecBenchmark {
     private DotKernel kernel;
     private Activation x;
     private float[] y;
+    private boolean streamOnly;
 
     @Setup(Level.Trial)
     public void setup() throws IOException {
@@ -89,9 +95,20 @@ public class MatVecBenchmark {
         }
         x.set(src, 0, src.length, kernel.activationType());
         y = new float[rc[0]];
+        streamOnly = switch (op) {
+            case "matvec" -> false;
+            case "stream" -> true;
+            default -> throw new IllegalArgumentException("op " + op);
+        };
         System.out.printf("%n# %s %s: %d bytes per matrix, %d copies (%d MiB), %d threads, fast kernel: %s%n",
                 type, shape, weights.matrixBytes, weights.copies, weights.matrixBytes * weights.copies >> 20,
                 threads, DotKernels.isFast(t));
+    }
+
+    /** Waits for a quiet machine before each measurement iteration (see {@link QuietGate}). */
+    @Setup(Level.Iteration)
+    public void quiet() {
+        QuietGate.await();
     }
 
     @TearDown(Level.Trial)
@@ -101,13 +118,11 @@ public class MatVecBenchmark {
     }
 
     @Benchmark
-    public float matvec() {
+    public float run() {
+        if (streamOnly) {
+            return stream.read(weights.data, weights.nextOffset(), weights.matrixBytes);
+        }
         mm.matvec(kernel, weights.data, weights.nextOffset(), weights.rows, weights.cols, x, y, 0);
         return y[0];
-    }
-
-    @Benchmark
-    public long stream() {
-        return stream.read(weights.data, weights.nextOffset(), weights.matrixBytes);
     }
 }

@@ -45,6 +45,7 @@ final class WeightSet implements AutoCloseable {
         this.copies = dram ? (int) Math.max(2, (DRAM_BYTES + matrixBytes - 1) / matrixBytes) : 1;
         String dir = System.getProperty("moe4j.bench.dir", System.getProperty("java.io.tmpdir"));
         this.file = Files.createTempFile(Path.of(dir), "moe4j-weights-", ".bin");
+        file.toFile().deleteOnExit();          // also when the run is interrupted (SIGTERM)
         this.arena = Arena.ofShared();
         long total = matrixBytes * copies;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
