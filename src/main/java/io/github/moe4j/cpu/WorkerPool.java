@@ -30,6 +30,8 @@ public final class WorkerPool implements AutoCloseable {
 
     /** How long a worker spins for the next call before parking, in nanoseconds. */
     private static final long SPIN_NANOS = 50_000;
+    /** Spin-wait iterations (a few tens of microseconds) before the caller starts yielding its CPU. */
+    private static final int YIELD_AFTER_SPINS = 1_000;
 
     private final int threads;
     private final Worker[] workers;
@@ -79,7 +81,9 @@ public final class WorkerPool implements AutoCloseable {
         if (n == 0) {
             return;
         }
-        if (threads == 1 || n == 1 || Thread.currentThread() instanceof WorkerThread || callLock.isHeldByCurrentThread()) {
+        // nested calls, from a worker or from the caller's own chunk (it holds the lock), run serially
+        if (threads == 1 || n == 1 || Thread.currentThread() instanceof WorkerThread
+                || callLock.isHeldByCurrentThread()) {
             task.run(0, n, 0);
             return;
         }
@@ -101,8 +105,13 @@ public final class WorkerPool implements AutoCloseable {
             } catch (Throwable t) {
                 own = t;
             }
-            while (pending.get() != 0) {
-                Thread.onSpinWait();
+            // spin, then yield: on an oversubscribed machine a descheduled worker may need this CPU
+            for (int spins = 0; pending.get() != 0; spins++) {
+                if (spins < YIELD_AFTER_SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             this.task = null;
             Throwable t = own != null ? own : failure;
@@ -166,20 +175,18 @@ public final class WorkerPool implements AutoCloseable {
     private final class Worker implements Runnable {
         final int index;
         final Thread thread;
-        final long startGeneration;
         volatile boolean parked;
 
         Worker(int index) {
             this.index = index;
-            // read before the thread starts: a call may publish the next generation before the
-            // thread first runs, and the worker must still take part in it
-            this.startGeneration = generation;
             this.thread = new WorkerThread(this, "moe4j-worker-" + index);
         }
 
         @Override
         public void run() {
-            long seen = startGeneration;
+            // 0, the generation at construction, not the current one: a call made before this thread
+            // got here has already advanced `generation` and counts on this worker to run its chunk
+            long seen = 0;
             while (true) {
                 long g = awaitGeneration(seen);
                 seen = g;

@@ -1,0 +1,249 @@
+package io.github.moe4j.cpu;
+
+import io.github.moe4j.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Matrix-vector (decode) and matrix-matrix (prefill) products of GGUF weights with prepared activations,
+ * reading weight rows straight from the mapped tensor and splitting rows across a {@link WorkerPool}.
+ *
+ * <ul>
+ *   <li>{@link #matvec}: {@code y[yOff + r] = W[r] . x} for every row r, through the format's
+ *       {@link DotKernel#dotRows}, rows split across the pool's threads in tiles of 4.</li>
+ *   <li>{@link #matmul}: {@code Y[yOff + t * yStride + r] = W[r] . x_t} for every row r and token t.
+ *       Each thread takes a tile of 4 rows, decodes it once into float scratch (per chunk of tokens
+ *       whose activations fit in L2) and runs {@link Gemm} tiles of 4 rows x 4 tokens over it, so each
+ *       weight byte leaves memory once per batch.</li>
+ * </ul>
+ *
+ * <p>Expert slices of a stacked {@code [n_expert][rows][cols]} tensor are addressed by index, without
+ * views or copies. A MatMul belongs to one session (it holds per-thread scratch and the call's
+ * arguments, so that a call allocates nothing); it is not thread-safe.
+ */
+public final class MatMul implements WorkerPool.RangeTask {
+    /** Rows per matmul tile (and the unit rows are split across threads in). */
+    private static final int TILE = 4;
+    /** Activation floats per token chunk of a matmul: 1 MiB, half an L2. */
+    private static final int CHUNK_FLOATS = 1 << 18;
+
+    private final WorkerPool pool;
+    private final int maxCols;
+    private final float[][] rows;     // [threads][TILE * maxCols]: decoded weight rows
+    private final float[][] mins;     // [threads][TILE * maxCols / 32]: their block minimums (Q4_1, Q5_1)
+
+    // ---- the call in progress (written before parallelFor publishes it) ----
+    private DotKernel kernel;
+    private MemorySegment w;
+    private long offset;
+    private long rowBytes;
+    private int rowCount;
+    private int cols;
+    private Activation x;
+    private ActivationBatch xb;
+    private float[] y;
+    private int yOff;
+    private int yStride;
+
+    /** Products with rows of up to {@code maxCols} elements on {@code pool}'s threads. */
+    public MatMul(WorkerPool pool, int maxCols) {
+        if (maxCols <= 0) {
+            throw new IllegalArgumentException("maxCols must be positive, got " + maxCols);
+        }
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.maxCols = maxCols;
+        this.rows = new float[pool.threads()][TILE * maxCols];
+        this.mins = new float[pool.threads()][TILE * ((maxCols + 31) / 32)];
+    }
+
+    // ---- matvec ----
+
+    /** {@code y[yOff + r] = w[r] . x} for every row of {@code w} (ggml {@code ne[0]} = x's length). */
+    public void matvec(Tensor w, Activation x, float[] y, int yOff) {
+        matvec(DotKernels.of(w.type()), w.data(), 0, rows(w.rowCount(), w), cols(w), x, y, yOff);
+    }
+
+    /** The same with expert {@code e}'s matrix of a stacked 3-D tensor ({@code ne = [cols, rows, n_expert]}). */
+    public void matvec(Tensor w, int e, Activation x, float[] y, int yOff) {
+        long bytes = expertBytes(w, e);
+        matvec(DotKernels.of(w.type()), w.data(), e * bytes, rows(w.dim(1), w), cols(w), x, y, yOff);
+    }
+
+    /** {@code rows} rows of {@code cols} weights of {@code k.type()} at byte {@code offset} of {@code w}. */
+    public void matvec(DotKernel k, MemorySegment w, long offset, int rows, int cols, Activation x, float[] y, int yOff) {
+        long rb = k.type().byteSize(cols);
+        checkCall(k, w, offset, rows, cols, rb, x.type(), x.length());
+        Objects.checkFromIndexSize(yOff, rows, y.length);
+        set(k, w, offset, rb, rows, cols, y, yOff, 0);
+        this.x = x;
+        this.xb = null;
+        try {
+            pool.parallelFor((rows + TILE - 1) / TILE, this);
+        } finally {
+            clear();
+        }
+    }
+
+    // ---- matmul ----
+
+    /** {@code y[yOff + t * yStride + r] = w[r] . x_t} for every row r and every token t of {@code xb}. */
+    public void matmul(Tensor w, ActivationBatch xb, float[] y, int yOff, int yStride) {
+        matmul(DotKernels.of(w.type()), w.data(), 0, rows(w.rowCount(), w), cols(w), xb, y, yOff, yStride);
+    }
+
+    /** The same with expert {@code e}'s matrix of a stacked 3-D tensor. */
+    public void matmul(Tensor w, int e, ActivationBatch xb, float[] y, int yOff, int yStride) {
+        long bytes = expertBytes(w, e);
+        matmul(DotKernels.of(w.type()), w.data(), e * bytes, rows(w.dim(1), w), cols(w), xb, y, yOff, yStride);
+    }
+
+    /** {@code rows} rows of {@code cols} weights at byte {@code offset} of {@code w} times every token of {@code xb}. */
+    public void matmul(DotKernel k, MemorySegment w, long offset, int rows, int cols, ActivationBatch xb, float[] y,
+                       int yOff, int yStride) {
+        long rb = k.type().byteSize(cols);
+        int n = xb.size();
+        for (int t = 0; t < n; t++) {
+            checkCall(k, w, offset, rows, cols, rb, xb.token(t).type(), xb.token(t).length());
+        }
+        if (yStride < rows) {
+            throw new IllegalArgumentException("output row stride " + yStride + " is below the row count " + rows);
+        }
+        Objects.checkFromIndexSize(yOff, (long) (n - 1) * yStride + rows, y.length);
+        if (cols > maxCols) {
+            throw new IllegalArgumentException(cols + " columns exceed this MatMul's " + maxCols);
+        }
+        set(k, w, offset, rb, rows, cols, y, yOff, yStride);
+        this.x = null;
+        this.xb = xb;
+        try {
+            pool.parallelFor((rows + TILE - 1) / TILE, this);
+        } finally {
+            clear();
+        }
+    }
+
+    // ---- the per-thread work ----
+
+    /** Rows {@code [TILE * start, TILE * end)} (clipped to the row count) on thread {@code thread}. */
+    @Override
+    public void run(int start, int end, int thread) {
+        int r0 = start * TILE;
+        int r1 = Math.min(end * TILE, rowCount);
+        if (xb == null) {
+            kernel.dotRows(w, offset + r0 * rowBytes, rowBytes, r1 - r0, x, 0, cols, y, yOff + r0);
+        } else if (xb.size() == 1) {        // one token: the matvec path (decoding to floats first is slower)
+            kernel.dotRows(w, offset + r0 * rowBytes, rowBytes, r1 - r0, xb.token(0), 0, cols, y, yOff + r0);
+        } else if (kernel.decodes()) {
+            matmulDecoded(r0, r1, rows[thread], mins[thread]);
+        } else {
+            for (int t = 0; t < xb.size(); t++) {
+                kernel.dotRows(w, offset + r0 * rowBytes, rowBytes, r1 - r0, xb.token(t), 0, cols, y,
+                        yOff + t * yStride + r0);
+            }
+        }
+    }
+
+    private void matmulDecoded(int r0, int r1, float[] wd, float[] wm) {
+        int n = xb.size();
+        int nb = cols / 32;                    // blocks per row (for the minimums; 0 for float formats)
+        boolean hasMins = kernel.hasMins();
+        int chunk = Math.max(TILE, CHUNK_FLOATS / cols / TILE * TILE);
+        for (int t0 = 0; t0 < n; t0 += chunk) {
+            int t1 = Math.min(n, t0 + chunk);
+            for (int r = r0; r < r1; r += TILE) {
+                int nr = Math.min(TILE, r1 - r);
+                for (int i = 0; i < nr; i++) {
+                    kernel.decode(w, offset + (r + i) * rowBytes, cols, wd, i * cols, wm, i * nb);
+                }
+                int t = t0;
+                if (nr == TILE) {
+                    for (; t + 4 <= t1; t += 4) {
+                        Gemm.tile4x4(wd, 0, cols, cols, xb.token(t).values(), xb.token(t + 1).values(),
+                                xb.token(t + 2).values(), xb.token(t + 3).values(), 0, y, yOff + t * yStride + r, yStride);
+                    }
+                    for (; t < t1; t++) {
+                        Gemm.tile4x1(wd, 0, cols, cols, xb.token(t).values(), 0, y, yOff + t * yStride + r);
+                    }
+                } else {
+                    for (int i = 0; i < nr; i++) {
+                        int tt = t;
+                        for (; tt + 4 <= t1; tt += 4) {
+                            Gemm.tile1x4(wd, i * cols, cols, xb.token(tt).values(), xb.token(tt + 1).values(),
+                                    xb.token(tt + 2).values(), xb.token(tt + 3).values(), 0, y,
+                                    yOff + tt * yStride + r + i, yStride);
+                        }
+                        for (; tt < t1; tt++) {
+                            y[yOff + tt * yStride + r + i] = Gemm.dot(wd, i * cols, xb.token(tt).values(), 0, cols);
+                        }
+                    }
+                }
+                if (hasMins) {
+                    for (int tt = t0; tt < t1; tt++) {
+                        float[] xs = xb.token(tt).blockSums();
+                        for (int i = 0; i < nr; i++) {
+                            y[yOff + tt * yStride + r + i] += Gemm.dot(wm, i * nb, xs, 0, nb);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- argument handling ----
+
+    private void set(DotKernel k, MemorySegment w, long offset, long rb, int rows, int cols, float[] y, int yOff,
+                     int yStride) {
+        this.kernel = k;
+        this.w = w;
+        this.offset = offset;
+        this.rowBytes = rb;
+        this.rowCount = rows;
+        this.cols = cols;
+        this.y = y;
+        this.yOff = yOff;
+        this.yStride = yStride;
+    }
+
+    private void clear() {
+        kernel = null;
+        w = null;
+        x = null;
+        xb = null;
+        y = null;
+    }
+
+    private static void checkCall(DotKernel k, MemorySegment w, long offset, int rows, int cols, long rowBytes,
+                                  io.github.moe4j.tensor.GgmlType xType, int xLength) {
+        if (rows <= 0 || cols <= 0) {
+            throw new IllegalArgumentException("empty matrix: " + rows + " x " + cols);
+        }
+        if (!k.accepts(xType)) {
+            throw new IllegalArgumentException(k.type() + " weights need " + k.activationType()
+                    + " activations, got " + xType);
+        }
+        if (xLength != cols) {
+            throw new IllegalArgumentException("activation of " + xLength + " elements for rows of " + cols);
+        }
+        Objects.checkFromIndexSize(offset, rows * rowBytes, w.byteSize());
+    }
+
+    private static int cols(Tensor w) {
+        return Math.toIntExact(w.dim(0));
+    }
+
+    private static int rows(long rows, Tensor w) {
+        if (rows > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(w + " has too many rows");
+        }
+        return (int) rows;
+    }
+
+    private static long expertBytes(Tensor w, int e) {
+        if (w.nDims() != 3) {
+            throw new IllegalArgumentException(w + " is not a stacked 3-D expert tensor");
+        }
+        Objects.checkIndex(e, w.dim(2));
+        return w.byteSize() / w.dim(2);
+    }
+}

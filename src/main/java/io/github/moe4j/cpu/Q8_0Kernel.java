@@ -1,0 +1,78 @@
+package io.github.moe4j.cpu;
+
+import io.github.moe4j.quant.Q8_0Format;
+import io.github.moe4j.tensor.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.github.moe4j.cpu.Simd.F;
+import static io.github.moe4j.cpu.Simd.FL;
+import static io.github.moe4j.cpu.Simd.LE;
+
+/**
+ * Q8_0 weights ({@code w = q * d}, q a signed byte) against Q8_0 (or f32) activations: per block the 32
+ * quant bytes are one 256-bit load, widened to floats part by part; {@code t = q . x} in float lanes
+ * (exact for Q8_0 activations: at most 32 * 127 * 127 in magnitude), {@code acc += d * t}.
+ */
+final class Q8_0Kernel extends BlockKernel {
+    static final Q8_0Kernel INSTANCE = new Q8_0Kernel();
+
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final int BYTES = Q8_0Format.BLOCK_BYTES;     // 34
+    private static final int QS = Q8_0Format.OFF_QS;             // 2
+    private static final int PARTS = 32 / FL;                    // float vectors per block
+
+    private Q8_0Kernel() {
+        super(GgmlType.Q8_0, GgmlType.Q8_0);
+    }
+
+    @Override
+    float dot1(MemorySegment w, long off, float[] x, float[] xs, int xo, int nb) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int pairs = nb >> 1;
+        for (int i = 0; i < pairs; i++) {
+            int b = i << 1;
+            long blk = off + (long) b * BYTES;
+            int xi = xo + 32 * b;
+            ByteVector q0 = ByteVector.fromMemorySegment(B32, w, blk + QS, LE);
+            ByteVector q1 = ByteVector.fromMemorySegment(B32, w, blk + BYTES + QS, LE);
+            FloatVector t0 = FloatVector.zero(F);
+            FloatVector t1 = FloatVector.zero(F);
+            for (int p = 0; p < PARTS; p++) {
+                t0 = ((FloatVector) q0.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + p * FL), t0);
+                t1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 32 + p * FL), t1);
+            }
+            acc0 = t0.fma(FloatVector.broadcast(F, Simd.f16(w, blk)), acc0);
+            acc1 = t1.fma(FloatVector.broadcast(F, Simd.f16(w, blk + BYTES)), acc1);
+        }
+        if ((nb & 1) != 0) {
+            int b = nb - 1;
+            long blk = off + (long) b * BYTES;
+            int xi = xo + 32 * b;
+            ByteVector q = ByteVector.fromMemorySegment(B32, w, blk + QS, LE);
+            FloatVector t = FloatVector.zero(F);
+            for (int p = 0; p < PARTS; p++) {
+                t = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + p * FL), t);
+            }
+            acc0 = t.fma(FloatVector.broadcast(F, Simd.f16(w, blk)), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    void decodeBlocks(MemorySegment w, long off, int nb, float[] dst, int dstOff, float[] mins, int minsOff) {
+        for (int b = 0; b < nb; b++) {
+            long blk = off + (long) b * BYTES;
+            ByteVector q = ByteVector.fromMemorySegment(B32, w, blk + QS, LE);
+            FloatVector d = FloatVector.broadcast(F, Simd.f16(w, blk));
+            for (int p = 0; p < PARTS; p++) {
+                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, dstOff + 32 * b + p * FL);
+            }
+        }
+    }
+}

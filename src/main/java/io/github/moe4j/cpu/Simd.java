@@ -1,0 +1,101 @@
+package io.github.moe4j.cpu;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The vector shapes every CPU kernel uses, fixed once per JVM, and small shared helpers.
+ *
+ * <p>All species are {@code static final} so that C2 sees constants (a species read from a non-final
+ * field made kernels ~10x slower). The float shape is the platform's preferred one (512 bits on
+ * AVX-512, 256 on AVX2), or 256 bits when {@code -Dmoe4j.vectorBits=256} is set (to compare the two);
+ * the narrower species hold as many lanes as the float one, for widening conversions
+ * (bytes or shorts to floats, lane for lane).
+ */
+final class Simd {
+    private Simd() {
+    }
+
+    // ---- species ----
+
+    /** Floats: 16 lanes at 512 bits, 8 at 256. */
+    static final VectorSpecies<Float> F = floatSpecies();
+    /** Lanes per float vector. */
+    static final int FL = F.length();
+    /** Ints of the float shape (FL lanes). */
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** FL bytes (128 bits at FL = 16): one load widens to one float vector. */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(FL * 8));
+    /** FL shorts (256 bits at FL = 16). */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(FL * 16));
+
+    private static VectorSpecies<Float> floatSpecies() {
+        int bits = Integer.getInteger("moe4j.vectorBits", 0);
+        if (bits == 256) {
+            return FloatVector.SPECIES_256;
+        }
+        if (bits == 512) {
+            return FloatVector.SPECIES_512;
+        }
+        VectorSpecies<Float> p = FloatVector.SPECIES_PREFERRED;
+        // below 256 bits the kernels' block loops (FL dividing 16) still work, but 8 lanes is our floor
+        return p.vectorBitSize() >= 256 ? p : FloatVector.SPECIES_256;
+    }
+
+    static {
+        if (16 % FL != 0 || FL < 8) {
+            throw new IllegalStateException("unsupported float vector length " + FL);
+        }
+    }
+
+    // ---- memory layouts ----
+
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+
+    /** A binary16 field as float (exact; the scalar conversion is a C2 intrinsic). */
+    static float f16(MemorySegment s, long off) {
+        return Float.float16ToFloat(s.get(I16, off));
+    }
+
+    // ---- conversions ----
+
+    /**
+     * The high nibbles of 16 bytes, {@code (v & 0xFF) >>> 4}, shifted in int lanes (a byte shift costs C2
+     * five instructions: widen, shift, mask, extract, pack).
+     */
+    static ByteVector high(ByteVector v) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+    }
+
+    /**
+     * FL binary16 values as floats, exact for every value. The sign-extended halves shifted left by 13
+     * and masked to sign and magnitude bits are a float 2^112 times too small, exact for normal and
+     * subnormal halves alike (multiplying by 2^112 is exact); exponent 31 (infinity, NaN) lands at
+     * 2^16 and above, where the float exponent is set to 255, keeping the NaN payload.
+     */
+    static FloatVector halfToFloat(ShortVector h) {
+        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);   // sign-extended
+        FloatVector f = i.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+        IntVector bits = f.reinterpretAsInts();
+        return bits.lanewise(VectorOperators.OR, 0x7F800000, bits.and(0x7FFFFFFF).compare(VectorOperators.GE, 0x47800000))
+                .reinterpretAsFloats();
+    }
+
+    /** FL bfloat16 values as floats (exact: the bits shifted into the high half). */
+    static FloatVector bf16ToFloat(ShortVector h) {
+        IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+}

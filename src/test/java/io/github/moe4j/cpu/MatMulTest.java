@@ -1,0 +1,196 @@
+package io.github.moe4j.cpu;
+
+import io.github.moe4j.quant.BlockFormat;
+import io.github.moe4j.quant.BlockFormats;
+import io.github.moe4j.tensor.GgmlType;
+import io.github.moe4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link MatMul#matvec} and {@link MatMul#matmul} against a scalar reference loop (the format's
+ * reference dot per row and token, see {@link KernelTesting#reference}), for every format, on 1 to 3
+ * threads, with row counts that do not divide by the thread count or the 4-row tiles (1, 7, 33, 257),
+ * expert slices of a stacked 3-D tensor, and batches of 1, 3, 8 and 65 tokens. Tolerance: float
+ * rounding ({@link KernelTesting#tolerance}) per output element.
+ */
+class MatMulTest {
+
+    /** A row length per block size with a vector tail for the float formats. */
+    private static int cols(BlockFormat f) {
+        return switch (f.blockSize()) {
+            case 1 -> 83;
+            case 32 -> 160;
+            default -> 512;
+        };
+    }
+
+    @Test
+    void matvecMatchesTheReferenceForEveryFormatRowCountAndThreadCount() {
+        long seed = KernelTesting.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (Arena arena = Arena.ofShared()) {
+            for (int threads = 1; threads <= 3; threads++) {
+                try (WorkerPool pool = new WorkerPool(threads)) {
+                    for (GgmlType t : BlockFormats.supported()) {
+                        BlockFormat f = BlockFormats.of(t);
+                        int cols = cols(f);
+                        MatMul mm = new MatMul(pool, cols);
+                        Activation x = new Activation(cols, arena);
+                        x.set(KernelTesting.activations(rnd, cols), 0, cols, DotKernels.of(t).activationType());
+                        for (int rows : new int[]{1, 7, 33, 257}) {
+                            Tensor w = new Tensor("w", t, new long[]{cols, rows},
+                                    KernelTesting.weights(f, rnd, (long) rows * cols, arena));
+                            float[] y = new float[rows + 3];
+                            mm.matvec(w, x, y, 2);
+                            String where = t + " " + rows + " x " + cols + ", " + threads + " threads" + KernelTesting.seedNote(seed);
+                            checkRows(f, w.data(), 0, w.rowBytes(), rows, cols, x, y, 2, where);
+                            assertEquals(0f, y[0], where);
+                            assertEquals(0f, y[rows + 2], where);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void expertSlicesAreAddressedWithoutCopies() {
+        long seed = KernelTesting.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            for (GgmlType t : new GgmlType[]{GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16, GgmlType.MXFP4}) {
+                BlockFormat f = BlockFormats.of(t);
+                int cols = cols(f);
+                int rows = 33;
+                int experts = 3;
+                Tensor w = new Tensor("ffn_up_exps", t, new long[]{cols, rows, experts},
+                        KernelTesting.weights(f, rnd, (long) experts * rows * cols, arena));
+                MatMul mm = new MatMul(pool, cols);
+                Activation x = new Activation(cols, arena);
+                x.set(KernelTesting.activations(rnd, cols), 0, cols, DotKernels.of(t).activationType());
+                ActivationBatch xb = new ActivationBatch(5, cols, arena);
+                xb.set(KernelTesting.activations(rnd, 5 * cols), 0, cols, 5, cols, DotKernels.of(t).activationType());
+                for (int e = 0; e < experts; e++) {
+                    String where = t + " expert " + e + KernelTesting.seedNote(seed);
+                    float[] y = new float[rows];
+                    mm.matvec(w, e, x, y, 0);
+                    float[] ySlice = new float[rows];
+                    mm.matvec(w.slice(e), x, ySlice, 0);
+                    assertTrue(Arrays.equals(y, ySlice), where + ": index and slice differ");
+                    long expertBytes = w.byteSize() / experts;
+                    checkRows(f, w.data(), e * expertBytes, w.rowBytes(), rows, cols, x, y, 0, where);
+                    float[] yb = new float[5 * rows];
+                    mm.matmul(w, e, xb, yb, 0, rows);
+                    for (int tok = 0; tok < 5; tok++) {
+                        checkRows(f, w.data(), e * expertBytes, w.rowBytes(), rows, cols, xb.token(tok), yb, tok * rows,
+                                where + ", token " + tok);
+                    }
+                }
+                assertThrows(IndexOutOfBoundsException.class, () -> mm.matvec(w, experts, x, new float[rows], 0));
+                assertThrows(IllegalArgumentException.class, () -> mm.matvec(w.slice(0), 0, x, new float[rows], 0));
+            }
+        }
+    }
+
+    @Test
+    void matmulMatchesTheReferenceForEveryFormatAndBatchSize() {
+        long seed = KernelTesting.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (Arena arena = Arena.ofShared()) {
+            for (int threads = 1; threads <= 3; threads++) {
+                try (WorkerPool pool = new WorkerPool(threads)) {
+                    for (GgmlType t : BlockFormats.supported()) {
+                        BlockFormat f = BlockFormats.of(t);
+                        int cols = cols(f);
+                        MatMul mm = new MatMul(pool, cols);
+                        ActivationBatch xb = new ActivationBatch(65, cols, arena);
+                        int[] rowCounts = threads == 2 ? new int[]{1, 7, 33, 257} : new int[]{7, 33};
+                        for (int rows : rowCounts) {
+                            Tensor w = new Tensor("w", t, new long[]{cols, rows},
+                                    KernelTesting.weights(f, rnd, (long) rows * cols, arena));
+                            for (int n : new int[]{1, 3, 8, 65}) {
+                                xb.set(KernelTesting.activations(rnd, n * cols), 0, cols, n, cols,
+                                        DotKernels.of(t).activationType());
+                                int stride = rows + 2;
+                                float[] y = new float[n * stride + 1];
+                                mm.matmul(w, xb, y, 1, stride);
+                                for (int tok = 0; tok < n; tok++) {
+                                    checkRows(f, w.data(), 0, w.rowBytes(), rows, cols, xb.token(tok), y, 1 + tok * stride,
+                                            t + " " + rows + " x " + cols + ", batch " + n + ", token " + tok + ", "
+                                                    + threads + " threads" + KernelTesting.seedNote(seed));
+                                }
+                                assertEquals(0f, y[0]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void callsAllocateNothing() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        SplittableRandom rnd = new SplittableRandom(KernelTesting.seed());
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            int cols = 256;
+            int rows = 64;
+            for (GgmlType t : new GgmlType[]{GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.F16}) {
+                BlockFormat f = BlockFormats.of(t);
+                Tensor w = new Tensor("w", t, new long[]{cols, rows, 2},
+                        KernelTesting.weights(f, rnd, 2L * rows * cols, arena));
+                MatMul mm = new MatMul(pool, cols);
+                Activation x = new Activation(cols, arena);
+                float[] src = KernelTesting.activations(rnd, 8 * cols);
+                ActivationBatch xb = new ActivationBatch(8, cols, arena);
+                float[] y = new float[8 * rows];
+                Runnable call = () -> {
+                    x.set(src, 0, cols, DotKernels.of(t).activationType());
+                    mm.matvec(w, 1, x, y, 0);
+                    xb.set(src, 0, cols, 8, cols, DotKernels.of(t).activationType());
+                    mm.matmul(w, 0, xb, y, 0, rows);
+                };
+                for (int i = 0; i < 20_000; i++) {
+                    call.run();                      // warm up (JIT, escape analysis)
+                }
+                long[] workers = Thread.getAllStackTraces().keySet().stream()
+                        .filter(th -> th.getName().startsWith("moe4j-worker")).mapToLong(Thread::threadId).toArray();
+                long[] workersBefore = mx.getThreadAllocatedBytes(workers);
+                long before = mx.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 1000; i++) {
+                    call.run();
+                }
+                long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+                long[] workersAfter = mx.getThreadAllocatedBytes(workers);
+                assertTrue(allocated < 1000, t + ": 1000 calls allocated " + allocated + " bytes on the caller");
+                for (int i = 0; i < workers.length; i++) {
+                    long wa = workersAfter[i] - workersBefore[i];
+                    assertTrue(wa < 1000, t + ": 1000 calls allocated " + wa + " bytes on a worker");
+                }
+            }
+        }
+    }
+
+    /** Output rows {@code y[yOff + r]} against the reference dot of each weight row with {@code x}. */
+    private static void checkRows(BlockFormat f, MemorySegment w, long offset, long rowBytes, int rows, int cols,
+                                  Activation x, float[] y, int yOff, String where) {
+        for (int r = 0; r < rows; r++) {
+            long o = offset + r * rowBytes;
+            float ref = KernelTesting.reference(f, w, o, x, 0, cols);
+            double tol = KernelTesting.tolerance(KernelTesting.absProducts(f, w, o, x, 0, cols), cols);
+            float got = y[yOff + r];
+            assertTrue(Math.abs(got - ref) <= tol, where + ", row " + r + ": " + got + " vs reference " + ref
+                    + ", tolerance " + tol);
+        }
+    }
+}
