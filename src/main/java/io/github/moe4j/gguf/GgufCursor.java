@@ -136,12 +136,35 @@ final class GgufCursor {
 
     /** A GGUF string: u64 byte length, then UTF-8 bytes (not NUL-terminated). */
     String string(String what) {
+        return string(what, null, -1);
+    }
+
+    /**
+     * Element {@code index} of string array {@code key}. The description for error messages is only
+     * built when there is an error: vocabularies have hundreds of thousands of elements.
+     */
+    String arrayString(String key, long index) {
+        return string(null, key, index);
+    }
+
+    private String string(String what, String key, long index) {
         long at = pos;
-        long len = count(what + " length");
-        if (len > MAX_STRING_BYTES) {
-            throw error(at, what + " length " + len + " exceeds the " + MAX_STRING_BYTES + "-byte limit");
+        if (size - pos < 8) {
+            need(8, describe(what, key, index) + " length");
         }
-        need(len, what + " (" + len + " bytes)");
+        long len = seg.get(I64, pos);
+        pos += 8;
+        if (len < 0) {
+            throw error(at, describe(what, key, index) + " length is " + Long.toUnsignedString(len)
+                    + ", larger than any file");
+        }
+        if (len > MAX_STRING_BYTES) {
+            throw error(at, describe(what, key, index) + " length " + len + " exceeds the " + MAX_STRING_BYTES
+                    + "-byte limit");
+        }
+        if (len > size - pos) {
+            need(len, describe(what, key, index) + " (" + len + " bytes)");
+        }
         if (len == 0) {
             return "";
         }
@@ -152,6 +175,10 @@ final class GgufCursor {
         MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, scratch, 0, n);
         pos += len;
         return new String(scratch, 0, n, StandardCharsets.UTF_8);
+    }
+
+    private static String describe(String what, String key, long index) {
+        return what != null ? what : "element " + index + " of array '" + key + "'";
     }
 
     /** Skips {@code n} bytes that {@link #need} has not checked yet. */

@@ -257,7 +257,7 @@ public final class GgufFile {
         if (et == GgufValueType.STRING) {
             List<String> list = new ArrayList<>();
             for (long i = 0; i < n; i++) {
-                list.add(c.string("element " + i + " of array '" + key + "'"));
+                list.add(c.arrayString(key, i));
             }
             return GgufArray.ofStrings(list);
         }
