@@ -51,7 +51,12 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+// The heap is fixed and pre-touched so that no heap growth (fresh pages faulted in mid-measurement)
+// lands in a measured operation. G1 regions are set to 2 MB: with G1's default for a 2 GB heap (1 MB
+// regions) the 151,936-element arrays behind the vocabulary lists are humongous objects, which made
+// the large-model runs several times slower and unstable; docs/PERFORMANCE.md has both numbers.
+@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-XX:G1HeapRegionSize=2m"})
 public class GgufOpenBenchmark {
 
     @Param({"tiny-moe", "qwen3-30b-a3b", "qwen3-30b-a3b-per-expert"})
