@@ -1,9 +1,11 @@
 package io.github.moe4j.cli;
 
+import io.github.moe4j.cpu.WorkerPool;
 import io.github.moe4j.gguf.GgufModel;
 import io.github.moe4j.model.Architectures;
 import io.github.moe4j.model.Decoder;
 import io.github.moe4j.model.DecoderState;
+import io.github.moe4j.model.KernelLinear;
 import io.github.moe4j.model.Linear;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,6 +62,14 @@ final class LogitsCommand implements Callable<Integer> {
             description = "plain float32 activations (default: llama.cpp's activation rounding, closest to its logits)")
     boolean f32Activations;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "matmul threads (default: one per physical core)")
+    String threads;
+
+    @Option(names = "--scalar", hidden = true,
+            description = "the scalar reference matmuls instead of the fast kernels (for comparison; slow)")
+    boolean scalar;
+
     @Option(names = {"-v", "--verbose"}, description = "print stack traces on errors")
     boolean verbose;
 
@@ -77,8 +87,15 @@ final class LogitsCommand implements Callable<Integer> {
         }
         int[] ids = parseTokens(tokens);
         int nGen = parseCount("--greedy", greedy, 0);
-        try (GgufModel gguf = GgufModel.open(model)) {
-            Decoder m = Architectures.load(gguf, f32Activations ? Linear.SCALAR : Linear.LLAMA_CPP_ROUNDING);
+        int nThreads = threads == null ? WorkerPool.defaultThreads() : parseCount("--threads", threads, 1);
+        if (nThreads > 1024) {
+            throw new IllegalArgumentException("--threads must be at most 1024, got " + nThreads);
+        }
+        try (WorkerPool pool = new WorkerPool(nThreads); GgufModel gguf = GgufModel.open(model)) {
+            Linear linear = scalar
+                    ? (f32Activations ? Linear.SCALAR : Linear.LLAMA_CPP_ROUNDING)
+                    : new KernelLinear(pool, f32Activations);
+            Decoder m = Architectures.load(gguf, linear);
             int v = m.vocabSize();
             int trained = m.config().nCtxTrain();
             int limit = ctx == null ? trained : parseCount("--ctx", ctx, 1);

@@ -7,8 +7,8 @@ import io.github.moe4j.tensor.Tensor;
  * kernels. A weight {@code w} has ggml shape {@code ne = [cols, rows]} (a 2-D tensor or one expert
  * slice of a stacked 3-D tensor): {@code y[r] = sum_c w[r][c] * x[c]}.
  *
- * <p>{@link #SCALAR} uses the scalar references of {@code quant}; the fast {@code cpu} kernels
- * replace it by implementing this interface.
+ * <p>{@link #SCALAR} uses the scalar references of {@code quant}; {@link KernelLinear} runs the fast
+ * {@code cpu} kernels ({@code MatMul} on a {@code WorkerPool}).
  */
 public interface Linear {
 

@@ -19,7 +19,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -184,6 +186,37 @@ class LogitsCommandTest {
         for (int i = 0; i < x.length; i++) {
             assertEquals(x[i], y[i], 0.5, "value " + i);
         }
+    }
+
+    @Test
+    void threadCountsAndTheScalarReferenceAgree() throws IOException {
+        Path one = dir.resolve("t1.f32");
+        Path two = dir.resolve("t2.f32");
+        Path ref = dir.resolve("scalar.f32");
+        for (String[] args : new String[][]{{"--threads", "1", "-o", one.toString()},
+                {"--threads", "2", "-o", two.toString()}, {"--scalar", "-o", ref.toString()}}) {
+            List<String> cmd = new ArrayList<>(List.of("logits", "-m", tiny().toString(), "--tokens", "4,5,6",
+                    "--greedy", "3"));
+            cmd.addAll(List.of(args));
+            CliRunner r = CliRunner.run(cmd.toArray(String[]::new));
+            assertEquals(0, r.exitCode(), r.err());
+        }
+        float[] a = floats(one);
+        float[] b = floats(two);
+        float[] c = floats(ref);
+        assertEquals(a.length, b.length);
+        assertEquals(a.length, c.length);
+        // the prompt rows (summation order differs between the kernels, and with the JIT's state: no
+        // bit-exactness, and greedy steps may pick another token on a near tie)
+        int promptValues = 3 * TinyModels.N_VOCAB;
+        for (int i = 0; i < promptValues; i++) {
+            assertEquals(a[i], b[i], 0.05, "1 vs 2 threads, value " + i);
+            assertEquals(c[i], a[i], 0.05, "scalar rounding vs kernels, value " + i);
+        }
+        CliRunner bad = CliRunner.run("logits", "-m", tiny().toString(), "--tokens", "4", "--threads", "0",
+                "-o", dir.resolve("bad.f32").toString());
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("--threads"), bad.err());
     }
 
     @Test
