@@ -84,6 +84,12 @@ public class GgufOpenBenchmark {
         System.out.println("# model " + SyntheticModels.describe(file) + ", written in " + ms + " ms");
     }
 
+    /** Waits for a quiet machine before each iteration (see {@link QuietGate}); not part of the measurement. */
+    @Setup(Level.Iteration)
+    public void quiet() {
+        QuietGate.await();
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         if (file != null) {
