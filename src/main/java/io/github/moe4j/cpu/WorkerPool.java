@@ -17,8 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Made for per-token hot paths: threads are created once, a call allocates nothing, and hand-off
  * is a generation counter that workers spin on briefly (then park), so a matvec costs a few
- * microseconds of synchronisation rather than a task submission. One call runs at a time (callers
- * from several sessions queue on a lock); a call made from inside a worker runs serially.
+ * microseconds of synchronisation rather than a task submission. One call runs at a time: callers
+ * from several threads (sessions sharing one model) queue on a fair lock, so each gets its turn in
+ * arrival order and none is starved; a call made from inside a worker runs serially. A call's chunks
+ * depend only on its range and the thread count, never on which caller or worker runs them, so
+ * results are the same however calls interleave. {@link #close()} waits for the call in progress;
+ * calls queued behind it then fail with {@link IllegalStateException}.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -35,7 +39,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private final int threads;
     private final Worker[] workers;
-    private final ReentrantLock callLock = new ReentrantLock();
+    private final ReentrantLock callLock = new ReentrantLock(true);   // fair: FIFO among sessions
     private final AtomicInteger pending = new AtomicInteger();
 
     // the current call, published by the volatile write of `generation`
@@ -89,6 +93,9 @@ public final class WorkerPool implements AutoCloseable {
         }
         callLock.lock();
         try {
+            if (closed) {           // closed while this caller waited: the workers are gone
+                throw new IllegalStateException("worker pool is closed");
+            }
             this.task = task;
             this.total = n;
             this.failure = null;

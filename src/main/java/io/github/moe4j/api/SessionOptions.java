@@ -1,0 +1,71 @@
+package io.github.moe4j.api;
+
+/**
+ * How {@link Model#newSession(SessionOptions)} sets a session up. Immutable; build with
+ * {@link #builder()}, or take {@link #defaults()}.
+ */
+public final class SessionOptions {
+    private static final SessionOptions DEFAULTS = new Builder().build();
+
+    private final int contextLength;
+    private final OverflowPolicy overflowPolicy;
+
+    private SessionOptions(Builder b) {
+        this.contextLength = b.contextLength;
+        this.overflowPolicy = b.overflowPolicy;
+    }
+
+    /** Defaults: the model's default context length ({@link LoadOptions#contextLength()}), {@link OverflowPolicy#FAIL}. */
+    public static SessionOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Tokens the session's KV cache holds; 0: the model's default ({@link LoadOptions#contextLength()}). */
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** What happens when a request does not fit in the context. */
+    public OverflowPolicy overflowPolicy() {
+        return overflowPolicy;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionOptions[contextLength=" + contextLength + ", overflowPolicy=" + overflowPolicy + "]";
+    }
+
+    /** Builds {@link SessionOptions}; each setter validates its argument. */
+    public static final class Builder {
+        private int contextLength;
+        private OverflowPolicy overflowPolicy = OverflowPolicy.FAIL;
+
+        private Builder() {
+        }
+
+        /** KV cache size in tokens (at most the model's {@code context_length}), or 0 for the model's default. */
+        public Builder contextLength(int contextLength) {
+            if (contextLength < 0) {
+                throw new IllegalArgumentException("contextLength must be 0 (default) or positive, got " + contextLength);
+            }
+            this.contextLength = contextLength;
+            return this;
+        }
+
+        public Builder overflowPolicy(OverflowPolicy policy) {
+            if (policy == null) {
+                throw new IllegalArgumentException("overflowPolicy must not be null");
+            }
+            this.overflowPolicy = policy;
+            return this;
+        }
+
+        public SessionOptions build() {
+            return new SessionOptions(this);
+        }
+    }
+}

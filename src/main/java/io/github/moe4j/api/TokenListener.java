@@ -1,0 +1,12 @@
+package io.github.moe4j.api;
+
+/**
+ * Receives each token as it is generated, on the generating thread. It may call
+ * {@link Session#cancel()}; generation then stops after this token. Exceptions thrown here abort the
+ * generation and propagate to the caller of {@code generate} / {@code chat}.
+ */
+@FunctionalInterface
+public interface TokenListener {
+    /** Called once per generated token, in order (not for the end-of-generation token). */
+    void onToken(Token token);
+}

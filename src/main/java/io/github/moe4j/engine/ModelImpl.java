@@ -1,0 +1,242 @@
+package io.github.moe4j.engine;
+
+import io.github.moe4j.api.Backend;
+import io.github.moe4j.api.ChatTemplateException;
+import io.github.moe4j.api.LoadOptions;
+import io.github.moe4j.api.Model;
+import io.github.moe4j.api.ModelInfo;
+import io.github.moe4j.api.Moe4jException;
+import io.github.moe4j.api.Session;
+import io.github.moe4j.api.SessionOptions;
+import io.github.moe4j.api.UnsupportedModelException;
+import io.github.moe4j.cpu.WorkerPool;
+import io.github.moe4j.gguf.GgufMetadata;
+import io.github.moe4j.gguf.GgufModel;
+import io.github.moe4j.gguf.GgufSummary;
+import io.github.moe4j.model.Architectures;
+import io.github.moe4j.model.Decoder;
+import io.github.moe4j.model.KernelLinear;
+import io.github.moe4j.template.ChatTemplate;
+import io.github.moe4j.template.ChatTemplates;
+import io.github.moe4j.tokenizer.Tokenizer;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * The CPU implementation of {@link Model}: the mapped {@link GgufModel}, a {@link Decoder} over
+ * {@link KernelLinear} on one {@link WorkerPool} shared by all sessions, the tokenizer and the chat
+ * template (compiled on first use).
+ *
+ * <p>Close fence: every forward pass of every session runs inside {@link #enter()} / {@link #exit()}
+ * (the read side of a read-write lock); {@link #close()} takes the write side, so it waits for passes in
+ * progress and the mapping is never unmapped under a running pass. Later passes fail with
+ * {@link IllegalStateException}.
+ */
+public final class ModelImpl implements Model {
+    private static final System.Logger LOG = System.getLogger(ModelImpl.class.getName());
+    /** Default session context when neither the load nor the session options name one. */
+    static final int DEFAULT_CONTEXT = 4096;
+
+    private final Path path;
+    private final GgufModel gguf;
+    private final WorkerPool pool;
+    private final Decoder decoder;
+    private final Tokenizer tokenizer;          // null when the model's tokenizer cannot be built
+    private final String tokenizerProblem;
+    private final ModelInfo info;
+    private final int defaultContext;
+    private final ReentrantReadWriteLock fence = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+    private volatile ChatTemplate template;     // compiled on first chat
+
+    private ModelImpl(Path path, GgufModel gguf, WorkerPool pool, Decoder decoder, Tokenizer tokenizer,
+                      String tokenizerProblem, ModelInfo info, int defaultContext) {
+        this.path = path;
+        this.gguf = gguf;
+        this.pool = pool;
+        this.decoder = decoder;
+        this.tokenizer = tokenizer;
+        this.tokenizerProblem = tokenizerProblem;
+        this.info = info;
+        this.defaultContext = defaultContext;
+    }
+
+    static ModelImpl open(Path path, LoadOptions options, Function<GgufMetadata, Tokenizer> tokenizers) {
+        Objects.requireNonNull(path, "path");
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        if (options.backend() == Backend.CUDA) {
+            throw new UnsupportedModelException("backend CUDA is not available in this version of moe4j"
+                    + " (the CUDA backend is not implemented yet); use Backend.CPU or Backend.AUTO");
+        }
+        int threads = options.threads() == 0 ? WorkerPool.defaultThreads() : options.threads();
+        GgufModel gguf = GgufModel.open(path);
+        WorkerPool pool = null;
+        try {
+            pool = new WorkerPool(threads);
+            Decoder decoder = Architectures.load(gguf, new KernelLinear(pool));
+            int trained = decoder.config().nCtxTrain();
+            int ctx = options.contextLength() == 0 ? Math.min(trained, DEFAULT_CONTEXT) : options.contextLength();
+            if (ctx > trained) {
+                throw new IllegalArgumentException("contextLength " + ctx + " exceeds the model's context_length "
+                        + trained + " (" + path + ")");
+            }
+            Tokenizer tok = null;
+            String problem = null;
+            try {
+                tok = tokenizers.apply(gguf.metadata());
+            } catch (UnsupportedOperationException e) {
+                problem = e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, "{0}: no tokenizer ({1}); only token ids can be evaluated",
+                        path, problem);
+            }
+            if (tok != null && tok.vocabSize() != decoder.vocabSize()) {
+                throw new UnsupportedModelException(path + ": the tokenizer has " + tok.vocabSize()
+                        + " tokens but the output layer " + decoder.vocabSize());
+            }
+            GgufSummary s = GgufSummary.of(gguf);
+            ModelInfo info = new ModelInfo(s.architecture(),
+                    s.name() != null ? s.name() : String.valueOf(path.getFileName()),
+                    s.parameterCount(), s.activeParameterCount(),
+                    decoder.config().moe().nExpert(), decoder.config().moe().nUsed(),
+                    trained, decoder.vocabSize(), s.fileType(), s.quantTypes(), s.chatTemplate(),
+                    Backend.CPU, threads);
+            LOG.log(System.Logger.Level.DEBUG, "loaded {0}: {1}", path, info);
+            return new ModelImpl(path, gguf, pool, decoder, tok, problem, info, ctx);
+        } catch (RuntimeException | Error e) {
+            if (pool != null) {
+                pool.close();
+            }
+            gguf.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public Session newSession() {
+        return newSession(SessionOptions.defaults());
+    }
+
+    @Override
+    public SessionImpl newSession(SessionOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        int ctx = options.contextLength() == 0 ? defaultContext : options.contextLength();
+        if (ctx > info.contextLength()) {
+            throw new IllegalArgumentException("contextLength " + ctx + " exceeds the model's context_length "
+                    + info.contextLength());
+        }
+        enter();
+        try {
+            return new SessionImpl(this, decoder.newState(ctx), options.overflowPolicy());
+        } finally {
+            exit();
+        }
+    }
+
+    /** Starts a forward pass: holds off {@link #close()} until {@link #exit()}. */
+    void enter() {
+        fence.readLock().lock();
+        if (closed) {
+            fence.readLock().unlock();
+            throw new IllegalStateException("model " + path + " is closed");
+        }
+    }
+
+    void exit() {
+        fence.readLock().unlock();
+    }
+
+    Decoder decoder() {
+        return decoder;
+    }
+
+    /** The tokenizer, or null when the model's could not be built (token-id use only). */
+    Tokenizer tokenizerOrNull() {
+        return tokenizer;
+    }
+
+    Tokenizer tokenizer() {
+        if (tokenizer == null) {
+            throw new Moe4jException("text needs the model's tokenizer, which is not available: " + tokenizerProblem);
+        }
+        return tokenizer;
+    }
+
+    /** The chat template: the file's {@code tokenizer.chat_template}, else a built-in format for the architecture. */
+    ChatTemplate chatTemplate() {
+        ChatTemplate t = template;
+        if (t == null) {
+            t = loadTemplate();
+            template = t;
+        }
+        return t;
+    }
+
+    private ChatTemplate loadTemplate() {
+        GgufMetadata md = gguf.metadata();
+        String key = "tokenizer.chat_template";
+        if (md.contains(key)) {
+            return ChatTemplates.compile(key, md.getString(key));
+        }
+        String arch = info.architecture();
+        for (String name : fallbackNames(arch)) {
+            try {
+                return ChatTemplates.builtin(name);
+            } catch (ChatTemplateException e) {
+                // try the next name
+            }
+        }
+        throw new ChatTemplateException("chat template", 0, path + " has no tokenizer.chat_template and no built-in"
+                + " chat format fits architecture '" + arch + "'");
+    }
+
+    private static String[] fallbackNames(String arch) {
+        return switch (arch) {
+            case "qwen3moe", "qwen2moe" -> new String[]{arch, "chatml"};
+            default -> new String[]{arch};
+        };
+    }
+
+    Map<String, Object> specialTokens() {
+        Tokenizer t = tokenizer();
+        return Map.of("bos_token", t.bosId() >= 0 ? t.tokenText(t.bosId()) : "",
+                "eos_token", t.eosId() >= 0 ? t.tokenText(t.eosId()) : "");
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        fence.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pool.close();
+            gguf.close();
+            LOG.log(System.Logger.Level.DEBUG, "closed {0}", path);
+        } finally {
+            fence.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + path + ", " + info.architecture() + (closed ? ", closed]" : "]");
+    }
+}
