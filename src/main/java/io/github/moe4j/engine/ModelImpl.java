@@ -184,6 +184,11 @@ public final class ModelImpl implements Model {
         return t;
     }
 
+    /** Replaces the chat template (tests, and callers that bring their own). */
+    void useChatTemplate(ChatTemplate t) {
+        this.template = Objects.requireNonNull(t, "template");
+    }
+
     private ChatTemplate loadTemplate() {
         GgufMetadata md = gguf.metadata();
         String key = "tokenizer.chat_template";
