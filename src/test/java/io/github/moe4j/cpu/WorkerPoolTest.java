@@ -136,6 +136,95 @@ class WorkerPoolTest {
     }
 
     @Test
+    void eightCallersShareThePoolFairly() throws Exception {
+        // 8 sessions on one model: every caller gets turns (a fair lock, FIFO), none is starved
+        try (WorkerPool pool = new WorkerPool(2)) {
+            int callers = 8;
+            AtomicIntegerArray calls = new AtomicIntegerArray(callers);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            Thread[] ths = new Thread[callers];
+            for (int c = 0; c < callers; c++) {
+                int me = c;
+                ths[c] = new Thread(() -> {
+                    try {
+                        while (!stop.get()) {
+                            long[] partial = new long[2];
+                            pool.parallelFor(5000, (s, e, t) -> {
+                                long acc = 0;
+                                for (int i = s; i < e; i++) {
+                                    acc += i * (long) (me + 1);
+                                }
+                                partial[t] += acc;
+                            });
+                            assertEquals(4999L * 5000 / 2 * (me + 1), partial[0] + partial[1]);
+                            calls.incrementAndGet(me);
+                        }
+                    } catch (Throwable t) {
+                        errors.add(t);
+                    }
+                });
+                ths[c].start();
+            }
+            Thread.sleep(1500);
+            stop.set(true);
+            for (Thread th : ths) {
+                th.join(30_000);
+            }
+            assertTrue(errors.isEmpty(), errors.toString());
+            int min = Integer.MAX_VALUE;
+            int max = 0;
+            for (int c = 0; c < callers; c++) {
+                min = Math.min(min, calls.get(c));
+                max = Math.max(max, calls.get(c));
+            }
+            assertTrue(min > 0 && max <= 4L * min + 10, "calls per caller from " + min + " to " + max);
+        }
+    }
+
+    @Test
+    void closingWithCallersQueuedFailsThemInsteadOfHanging() throws Exception {
+        WorkerPool pool = new WorkerPool(2);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread first = new Thread(() -> pool.parallelFor(2, (s, e, t) -> {
+            if (t == 0) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }));
+        first.start();
+        assertTrue(inside.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        ConcurrentLinkedQueue<Throwable> seen = new ConcurrentLinkedQueue<>();
+        Thread queued = new Thread(() -> {
+            try {
+                pool.parallelFor(100, (s, e, t) -> {
+                });
+            } catch (Throwable t) {
+                seen.add(t);
+            }
+        });
+        queued.start();
+        Thread closer = new Thread(pool::close);
+        Thread.sleep(100);
+        closer.start();
+        Thread.sleep(100);
+        release.countDown();
+        first.join(30_000);
+        closer.join(30_000);
+        queued.join(30_000);
+        assertTrue(!queued.isAlive() && !closer.isAlive(), "no hang");
+        // the queued caller either ran before the close or was refused with a clear exception
+        for (Throwable t : seen) {
+            assertTrue(t instanceof IllegalStateException && t.getMessage().contains("closed"), t.toString());
+        }
+    }
+
+    @Test
     void callsAllocateNothing() {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (WorkerPool pool = new WorkerPool(2)) {
