@@ -3,24 +3,44 @@ package io.github.moe4j.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.InputStream;
 import java.io.PrintWriter;
 
 /** {@code moe4j}: the command-line front end. */
 @Command(name = "moe4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run Mixture-of-Experts language models stored as GGUF.",
-        subcommands = {InfoCommand.class, LogitsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, RunCommand.class, ChatCommand.class, BenchCommand.class, LogitsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Standard input of the commands that read it ({@code chat}). */
+    InputStream in = System.in;
+    /** Whether the user is at a terminal (prompts and progress are shown only then). */
+    boolean interactive;
+
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        java.io.Console console = System.console();
+        boolean tty = console != null && console.isTerminal();
+        System.exit(run(args, System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true), tty));
     }
 
     /** Runs a command line with the given streams and returns the exit code (for tests and embedding). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        return run(args, System.in, out, err, false);
+    }
+
+    /**
+     * Runs a command line with the given streams; {@code interactive} shows prompts and progress as for
+     * a terminal.
+     */
+    public static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err, boolean interactive) {
+        Main main = new Main();
+        main.in = in;
+        main.interactive = interactive;
+        CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -1,0 +1,167 @@
+package io.github.moe4j.cli;
+
+import io.github.moe4j.api.GenerateOptions;
+import io.github.moe4j.api.Generation;
+import io.github.moe4j.api.LoadOptions;
+import io.github.moe4j.api.Model;
+import io.github.moe4j.api.ModelInfo;
+import io.github.moe4j.api.SessionOptions;
+import io.github.moe4j.engine.SessionImpl;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code moe4j bench -m MODEL}: prompt processing and generation speed in llama-bench's shape
+ * ({@code pp128}, {@code tg64}): a prompt of random token ids, then greedy generation continuing
+ * from it (end-of-generation tokens ignored); mean and standard deviation over repetitions after
+ * one warm-up run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prompt processing (pp) and generation (tg) speed, as llama-bench does.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "the .gguf file")
+    Path model;
+
+    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", defaultValue = "128", description = "prompt tokens (default 128)")
+    int nPrompt;
+
+    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", defaultValue = "64", description = "generated tokens (default 64)")
+    int nGen;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
+            description = "compute threads (default: one per physical core)")
+    int threads;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "3", description = "repetitions (default 3)")
+    int reps;
+
+    @Option(names = "--json", description = "print one JSON object as the last line")
+    boolean json;
+
+    @Option(names = {"-v", "--verbose"}, description = "print stack traces on errors")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (nPrompt < 1) {
+            throw new IllegalArgumentException("-p must be at least 1, got " + nPrompt);
+        }
+        if (nGen < 1) {
+            throw new IllegalArgumentException("-n must be at least 1, got " + nGen);
+        }
+        if (reps < 1) {
+            throw new IllegalArgumentException("-r must be at least 1, got " + reps);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (Model m = Model.load(model, LoadOptions.builder().threads(threads).build())) {
+            ModelInfo info = m.info();
+            int ctx = nPrompt + nGen + 1;
+            if (ctx > info.contextLength()) {
+                throw new IllegalArgumentException("-p " + nPrompt + " + -n " + nGen + " tokens do not fit in the model's"
+                        + " context of " + info.contextLength());
+            }
+            int[] prompt = new int[nPrompt];
+            SplittableRandom rnd = new SplittableRandom(1234);
+            for (int i = 0; i < nPrompt; i++) {
+                prompt[i] = rnd.nextInt(info.vocabSize());
+            }
+            // n decode steps: the first token comes from the prompt's logits, each later one from a decode
+            GenerateOptions greedy = GenerateOptions.builder().temperature(0).penaltyWindow(0).maxTokens(nGen + 1).build();
+            double[] pp = new double[reps];
+            double[] tg = new double[reps];
+            try (SessionImpl s = (SessionImpl) m.newSession(SessionOptions.builder().contextLength(ctx).build())) {
+                s.generateTokens(prompt, greedy, null, true);     // warm-up
+                for (int r = 0; r < reps; r++) {
+                    s.reset();
+                    Generation g = s.generateTokens(prompt, greedy, null, true);
+                    pp[r] = g.stats().promptTokensPerSecond();
+                    tg[r] = g.stats().generatedTokensPerSecond();
+                }
+            }
+            String name = model.getFileName().toString();
+            String desc = info.architecture() + " " + (info.fileType() == null ? "?" : info.fileType());
+            out.println("| model | params | backend | threads | test | t/s |");
+            out.println("| --- | ---: | --- | ---: | ---: | ---: |");
+            out.println(row(desc, info, "pp" + nPrompt, pp));
+            out.println(row(desc, info, "tg" + nGen, tg));
+            long rss = rssMb();
+            if (json) {
+                out.println(String.format(Locale.ROOT,
+                        "{\"model\": %s, \"threads\": %d, \"pp\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f},"
+                                + " \"tg\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f}, \"rss_mb\": %d}",
+                        quote(name), info.threads(), nPrompt, mean(pp), sd(pp), nGen, mean(tg), sd(tg), rss));
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static String row(String desc, ModelInfo info, String test, double[] v) {
+        return String.format(Locale.ROOT, "| %s | %.2f M | %s | %d | %s | %.2f ± %.2f |", desc, info.parameters() / 1e6,
+                info.backend(), info.threads(), test, mean(v), sd(v));
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    /** Sample standard deviation (0 for one value), as llama-bench reports it. */
+    static double sd(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    /** Resident set size from /proc/self/status (VmRSS), in MiB; -1 where unavailable. */
+    static long rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String kb = line.substring(6).trim().split("\\s+")[0];
+                    return Long.parseLong(kb) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

@@ -1,0 +1,99 @@
+package io.github.moe4j.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.moe4j.support.Fixtures;
+import io.github.moe4j.support.TinyModels;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code run}, {@code chat} (driven through stdin) and {@code bench}. */
+class GenerateCommandsTest {
+
+    private static String qwen() {
+        return Fixtures.require("models/qwen3moe/qwen3moe-Q8_0.gguf").toString();
+    }
+
+    /** Skips while a seam another issue fills in (tokenizer, chat templates) is not there yet. */
+    private static void assumeImplemented(CliRunner r) {
+        Assumptions.assumeFalse(r.exitCode() != 0 && (r.err().contains("being written")
+                || r.err().contains("tokenizer, which is not available")), "not implemented yet: " + r.err());
+    }
+
+    @Test
+    void benchJsonIsTheLastLine() {
+        CliRunner r = CliRunner.run("bench", "-m", qwen(), "-p", "16", "-n", "8", "-r", "2", "-t", "1", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.stream().anyMatch(l -> l.contains("| pp16 |")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("| tg8 |")), r.out());
+        JsonObject j = JsonParser.parseString(lines.getLast()).getAsJsonObject();
+        assertEquals("qwen3moe-Q8_0.gguf", j.get("model").getAsString());
+        assertEquals(1, j.get("threads").getAsInt());
+        assertEquals(16, j.getAsJsonObject("pp").get("n").getAsInt());
+        assertEquals(8, j.getAsJsonObject("tg").get("n").getAsInt());
+        assertTrue(j.getAsJsonObject("pp").get("tok_s").getAsDouble() > 0);
+        assertTrue(j.getAsJsonObject("tg").get("tok_s").getAsDouble() > 0);
+        assertTrue(j.getAsJsonObject("tg").get("sd").getAsDouble() >= 0);
+        assertTrue(j.get("rss_mb").getAsLong() > 0);
+    }
+
+    @Test
+    void benchRunsWithoutFixtures(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("tiny.gguf");
+        TinyModels.qwen3moe(3).putUInt32("qwen3moe.attention.key_length", 32)
+                .putUInt32("qwen3moe.attention.value_length", 32).write(p);
+        CliRunner r = CliRunner.run("bench", "-m", p.toString(), "-p", "8", "-n", "4", "-r", "1", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject j = JsonParser.parseString(r.out().lines().toList().getLast()).getAsJsonObject();
+        assertEquals(0.0, j.getAsJsonObject("pp").get("sd").getAsDouble());
+        CliRunner tooLong = CliRunner.run("bench", "-m", p.toString(), "-p", "120", "-n", "64");
+        assertEquals(1, tooLong.exitCode());
+        assertTrue(tooLong.err().contains("context"), tooLong.err());
+    }
+
+    @Test
+    void runStreamsTextAndPrintsStats() {
+        CliRunner r = CliRunner.run("run", "-m", qwen(), "-p", "The old sailor looked at the sky", "-n", "12",
+                "--temp", "0", "-t", "1");
+        assumeImplemented(r);
+        assertEquals(0, r.exitCode(), r.err());
+        assertFalse(r.out().isBlank());
+        assertTrue(r.err().contains("generated 12 tokens") && r.err().contains("stop: MAX_TOKENS"), r.err());
+        CliRunner seeded1 = CliRunner.run("run", "-m", qwen(), "-p", "The sky", "-n", "10", "--seed", "7", "-t", "1");
+        CliRunner seeded2 = CliRunner.run("run", "-m", qwen(), "-p", "The sky", "-n", "10", "--seed", "7", "-t", "1");
+        assertEquals(seeded1.out(), seeded2.out(), "same seed, same text");
+    }
+
+    @Test
+    void badOptionsNameTheOption() {
+        CliRunner r = CliRunner.run("run", "-m", qwen(), "-p", "x", "--top-p", "2");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("topP"), r.err());
+        CliRunner empty = CliRunner.run("run", "-m", qwen(), "-p", "");
+        assertEquals(1, empty.exitCode());
+        assertTrue(empty.err().contains("prompt"), empty.err());
+    }
+
+    @Test
+    void chatThroughStdin() {
+        CliRunner r = CliRunner.withInput("Hello there\nHow are you?\n/reset\nHi again\n/exit\nnever read\n",
+                "chat", "-m", qwen(), "--system", "Be brief.", "-n", "6", "--temp", "0", "-t", "1", "--stats");
+        assumeImplemented(r);
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(3, r.out().lines().count(), "one reply line per message:\n" + r.out());
+        assertTrue(r.err().contains("(conversation reset)"), r.err());
+        List<String> stats = r.err().lines().filter(l -> l.startsWith("moe4j: prompt")).toList();
+        assertEquals(3, stats.size(), r.err());
+        assertTrue(!stats.get(1).contains("(0 cached)"), "the second turn reuses the first: " + stats.get(1));
+        assertTrue(stats.get(2).contains("(0 cached)"), "after /reset nothing is cached: " + stats.get(2));
+    }
+}
