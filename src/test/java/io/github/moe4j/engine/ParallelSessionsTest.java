@@ -63,37 +63,70 @@ class ParallelSessionsTest {
         }
     }
 
-    private static void check(ModelImpl m, int n) throws Exception {
-        for (int warm = 0; warm < 2; warm++) {
-            for (int s = 0; s < SESSIONS; s++) {
-                alone(m, s, n);
-            }
-        }
-        int[][] want = new int[SESSIONS][];
+    private static int[][] sweep(ModelImpl m, int n) {
+        int[][] r = new int[SESSIONS][];
         for (int s = 0; s < SESSIONS; s++) {
-            want[s] = alone(m, s, n);
+            r[s] = alone(m, s, n);
+        }
+        return r;
+    }
+
+    /**
+     * Until the JIT has compiled the kernels, a run can differ from a later one in the last bits and so,
+     * at a near tie, in a token: the reference is taken once two sequential sweeps agree. A parallel
+     * result that differs is a failure unless a fresh sequential sweep shows the reference itself moved
+     * (a late recompilation), in which case the round is repeated (at most 3 times).
+     */
+    private static void check(ModelImpl m, int n) throws Exception {
+        int[][] want = sweep(m, n);
+        for (int i = 0; i < 6; i++) {
+            int[][] again = sweep(m, n);
+            boolean stable = Arrays.deepEquals(want, again);
+            want = again;
+            if (stable) {
+                break;
+            }
         }
         ExecutorService ex = Executors.newFixedThreadPool(SESSIONS);
         try {
-            for (int round = 0; round < 2; round++) {
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<int[]>> fs = new ArrayList<>();
-                for (int s = 0; s < SESSIONS; s++) {
-                    int me = s;
-                    fs.add(ex.submit(() -> {
-                        go.await();
-                        return alone(m, me, n);
-                    }));
+            int good = 0;
+            for (int attempt = 0; good < 2; attempt++) {
+                int[][] got = parallel(ex, m, n);
+                if (Arrays.deepEquals(want, got)) {
+                    good++;
+                    continue;
                 }
-                go.countDown();
+                int[][] now = sweep(m, n);
+                if (attempt < 3 && !Arrays.deepEquals(want, now)) {
+                    System.err.println("ParallelSessionsTest: the sequential reference moved (JIT); retrying");
+                    want = now;
+                    continue;
+                }
                 for (int s = 0; s < SESSIONS; s++) {
-                    int[] got = fs.get(s).get(300, TimeUnit.SECONDS);
-                    assertArrayEquals(want[s], got, "session " + s + " in parallel (round " + round + "): "
-                            + Arrays.toString(got) + " alone: " + Arrays.toString(want[s]));
+                    assertArrayEquals(want[s], got[s], "session " + s + " in parallel: " + Arrays.toString(got[s])
+                            + " alone: " + Arrays.toString(want[s]));
                 }
             }
         } finally {
             ex.shutdownNow();
         }
+    }
+
+    private static int[][] parallel(ExecutorService ex, ModelImpl m, int n) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<int[]>> fs = new ArrayList<>();
+        for (int s = 0; s < SESSIONS; s++) {
+            int me = s;
+            fs.add(ex.submit(() -> {
+                go.await();
+                return alone(m, me, n);
+            }));
+        }
+        go.countDown();
+        int[][] got = new int[SESSIONS][];
+        for (int s = 0; s < SESSIONS; s++) {
+            got[s] = fs.get(s).get(300, TimeUnit.SECONDS);
+        }
+        return got;
     }
 }
