@@ -1,6 +1,7 @@
 package io.github.moe4j.cli;
 
 import io.github.moe4j.api.ChatMessage;
+import io.github.moe4j.api.ContextOverflowException;
 import io.github.moe4j.api.Generation;
 import io.github.moe4j.api.Model;
 import io.github.moe4j.engine.SessionImpl;
@@ -51,6 +52,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean tty = main != null && main.interactive;
+        boolean progress = main != null && main.stderrTerminal;
         BufferedReader in = new BufferedReader(new InputStreamReader(main != null ? main.in : System.in,
                 StandardCharsets.UTF_8));
         try (Model model = Model.load(opts.model, opts.loadOptions());
@@ -61,6 +63,8 @@ final class ChatCommand implements Callable<Integer> {
                 err.println("moe4j chat: " + model.info().architecture() + ", context " + session.contextLength()
                         + " tokens; /reset starts over, /exit or Ctrl-D quits");
                 err.flush();
+            }
+            if (progress) {
                 int[] spins = {0};
                 session.setPrefillProgress((done, total) -> {
                     if (done < total) {
@@ -93,10 +97,19 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 conversation.add(ChatMessage.user(line));
-                Generation g = session.chat(conversation, opts.generateOptions(), t -> {
-                    out.print(t.text());
-                    out.flush();
-                });
+                Generation g;
+                try {
+                    g = session.chat(conversation, opts.generateOptions(), t -> {
+                        out.print(t.text());
+                        out.flush();
+                    });
+                } catch (ContextOverflowException e) {
+                    conversation.removeLast();
+                    err.println("moe4j: the conversation no longer fits in the context (" + e.contextLength()
+                            + " tokens): /reset to start over");
+                    err.flush();
+                    continue;
+                }
                 out.println();
                 out.flush();
                 conversation.add(ChatMessage.assistant(g.text()));

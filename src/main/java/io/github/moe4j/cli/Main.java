@@ -18,13 +18,29 @@ public final class Main implements Runnable {
 
     /** Standard input of the commands that read it ({@code chat}). */
     InputStream in = System.in;
-    /** Whether the user is at a terminal (prompts and progress are shown only then). */
+    /** Whether the user is at a terminal (the chat prompt is shown only then). */
     boolean interactive;
+    /** Whether stderr is a terminal (progress indicators are shown only then). */
+    boolean stderrTerminal;
 
     public static void main(String[] args) {
         java.io.Console console = System.console();
         boolean tty = console != null && console.isTerminal();
-        System.exit(run(args, System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true), tty));
+        Main main = new Main();
+        main.in = System.in;
+        main.interactive = tty;
+        main.stderrTerminal = stderrIsTerminal(tty);
+        System.exit(execute(main, args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** stderr's file descriptor points at a terminal device (Linux); elsewhere, whether there is a console. */
+    static boolean stderrIsTerminal(boolean console) {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | RuntimeException | Error e) {
+            return console;
+        }
     }
 
     /** Runs a command line with the given streams and returns the exit code (for tests and embedding). */
@@ -40,6 +56,11 @@ public final class Main implements Runnable {
         Main main = new Main();
         main.in = in;
         main.interactive = interactive;
+        main.stderrTerminal = interactive;
+        return execute(main, args, out, err);
+    }
+
+    private static int execute(Main main, String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);

@@ -207,9 +207,18 @@ public final class ModelImpl implements Model {
                 + " chat format fits architecture '" + arch + "'");
     }
 
-    private static String[] fallbackNames(String arch) {
+    /**
+     * Built-in formats to try, in order, for a file without {@code tokenizer.chat_template}: the
+     * architecture's name, then llama.cpp's name of the format the family's instruct models use.
+     */
+    private String[] fallbackNames(String arch) {
+        String pre = gguf.metadata().getString("tokenizer.ggml.pre", "");
         return switch (arch) {
             case "qwen3moe", "qwen2moe" -> new String[]{arch, "chatml"};
+            case "granitemoe" -> new String[]{arch, "granite"};
+            case "gpt-oss" -> new String[]{arch, "gpt-oss"};
+            case "llama" -> new String[]{arch, "mistral-v1", "llama2"};
+            case "deepseek2" -> pre.equals("deepseek-v3") ? new String[]{arch, "deepseek3"} : new String[]{arch, "deepseek2"};
             default -> new String[]{arch};
         };
     }
