@@ -171,6 +171,31 @@ class SessionTest {
     }
 
     @Test
+    void cancelFromAnotherThread() throws Exception {
+        try (Session s = model.newSession()) {
+            CountDownLatch first = new CountDownLatch(1);
+            ExecutorService ex = Executors.newSingleThreadExecutor();
+            try {
+                Future<Generation> f = ex.submit(() -> s.generate("w4 w5", greedy(0), t -> {
+                    first.countDown();
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+                assertTrue(first.await(30, TimeUnit.SECONDS));
+                s.cancel();
+                Generation g = f.get(30, TimeUnit.SECONDS);
+                assertTrue(g.stopReason() == StopReason.CANCELLED || g.stopReason() == StopReason.CONTEXT_FULL,
+                        g.toString());
+            } finally {
+                ex.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void secondThreadAndReentrantCallsAreRejected() throws Exception {
         try (Session s = model.newSession()) {
             CountDownLatch inside = new CountDownLatch(1);
