@@ -217,7 +217,7 @@ public final class ModelImpl implements Model {
             case "qwen3moe", "qwen2moe" -> new String[]{arch, "chatml"};
             case "granitemoe" -> new String[]{arch, "granite"};
             case "gpt-oss" -> new String[]{arch, "gpt-oss"};
-            case "llama" -> new String[]{arch, "mistral-v1", "llama2"};
+            case "llama" -> new String[]{arch, "mistral", "mistral-v1", "llama2"};
             case "deepseek2" -> pre.equals("deepseek-v3") ? new String[]{arch, "deepseek3"} : new String[]{arch, "deepseek2"};
             default -> new String[]{arch};
         };
