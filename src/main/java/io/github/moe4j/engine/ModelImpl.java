@@ -5,7 +5,6 @@ import io.github.moe4j.api.ChatTemplateException;
 import io.github.moe4j.api.LoadOptions;
 import io.github.moe4j.api.Model;
 import io.github.moe4j.api.ModelInfo;
-import io.github.moe4j.api.Moe4jException;
 import io.github.moe4j.api.Session;
 import io.github.moe4j.api.SessionOptions;
 import io.github.moe4j.api.UnsupportedModelException;
@@ -90,7 +89,8 @@ public final class ModelImpl implements Model {
             String problem = null;
             try {
                 tok = tokenizers.apply(gguf.metadata());
-            } catch (UnsupportedOperationException e) {
+            } catch (UnsupportedOperationException | UnsupportedModelException e) {
+                // token ids still work (bench, logits); text fails when first used, with this reason
                 problem = e.getMessage();
                 LOG.log(System.Logger.Level.WARNING, "{0}: no tokenizer ({1}); only token ids can be evaluated",
                         path, problem);
@@ -169,7 +169,8 @@ public final class ModelImpl implements Model {
 
     Tokenizer tokenizer() {
         if (tokenizer == null) {
-            throw new Moe4jException("text needs the model's tokenizer, which is not available: " + tokenizerProblem);
+            throw new UnsupportedModelException("text needs the model's tokenizer, which is not available: "
+                    + tokenizerProblem);
         }
         return tokenizer;
     }
