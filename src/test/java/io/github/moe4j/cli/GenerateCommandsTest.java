@@ -97,4 +97,19 @@ class GenerateCommandsTest {
         assertTrue(!stats.get(1).contains("(0 cached)"), "the second turn reuses the first: " + stats.get(1));
         assertTrue(stats.get(2).contains("(0 cached)"), "after /reset nothing is cached: " + stats.get(2));
     }
+
+    @Test
+    void chatAtATerminalShowsPromptsAndProgress() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        String longMessage = "the sea and the sky ".repeat(30);   // more than one prefill micro-batch
+        int code = Main.run(new String[]{"chat", "-m", qwen(), "-n", "3", "--temp", "0", "-t", "1"},
+                new java.io.ByteArrayInputStream((longMessage + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new java.io.PrintWriter(out), new java.io.PrintWriter(err), true);
+        assumeImplemented(new CliRunner(code, out.toString(), err.toString()));
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().startsWith("> "), out.toString());
+        assertTrue(err.toString().contains("reading the prompt") && err.toString().contains("\033[K"), err.toString());
+        assertTrue(err.toString().contains("/reset starts over"), err.toString());
+    }
 }
