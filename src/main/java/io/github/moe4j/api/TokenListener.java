@@ -7,6 +7,10 @@ package io.github.moe4j.api;
  */
 @FunctionalInterface
 public interface TokenListener {
-    /** Called once per generated token, in order (not for the end-of-generation token). */
+    /**
+     * Called once per generated token, in order. The end-of-generation token is reported only when text
+     * was still held back when it came (an incomplete UTF-8 character or a possible stop-string start):
+     * then it carries that text.
+     */
     void onToken(Token token);
 }
