@@ -63,6 +63,11 @@ final class BpeModel implements VocabModel {
                 throw new GgufFormatException(vocab.file(), GgufFormatException.NO_OFFSET,
                         KEY_MERGES + "[" + i + "] = '" + m + "' has an empty symbol");
             }
+            if (vocab.id(left) < 0 || vocab.id(right) < 0) {
+                throw new GgufFormatException(vocab.file(), GgufFormatException.NO_OFFSET,
+                        KEY_MERGES + "[" + i + "] = '" + m + "' merges '" + (vocab.id(left) < 0 ? left : right)
+                                + "', which is not in " + Vocab.KEY_TOKENS);
+            }
             mergeLeft[i] = intern(left, extra);
             mergeRight[i] = intern(right, extra);
             mergeResult[i] = intern(left + right, extra);

@@ -67,7 +67,24 @@ class BpeVocabFixturesTest {
         }
     }
 
+    /** {@code s} quoted, with control and space characters other than ' ' as escapes. */
     static String escape(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + "\"";
+        StringBuilder sb = new StringBuilder("\"");
+        s.codePoints().forEach(c -> {
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\r' -> sb.append("\\r");
+                case '\\' -> sb.append("\\\\");
+                default -> {
+                    if (c != ' ' && (Character.isISOControl(c) || Character.isWhitespace(c) || Character.isSpaceChar(c))) {
+                        sb.append(String.format("\\u%04X", c));
+                    } else {
+                        sb.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return sb.append('"').toString();
     }
 }
