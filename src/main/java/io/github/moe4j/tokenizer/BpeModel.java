@@ -25,6 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class BpeModel implements VocabModel {
     static final String KEY_MERGES = Vocab.KEY_MERGES;
 
+    /** {@code -Dmoe4j.tokenizer.cache=false} turns the piece cache off (benchmarks measure both). */
+    private static final boolean CACHE_ON = !"false".equals(System.getProperty("moe4j.tokenizer.cache"));
     private static final int CACHE_MAX_ENTRIES = 1 << 16;
     private static final int CACHE_MAX_PIECE = 48;
 
@@ -108,7 +110,7 @@ final class BpeModel implements VocabModel {
     }
 
     private void encodePiece(String piece, IntList out) {
-        boolean cacheable = piece.length() <= CACHE_MAX_PIECE;
+        boolean cacheable = CACHE_ON && piece.length() <= CACHE_MAX_PIECE;
         if (cacheable) {
             int[] hit = cache.get(piece);
             if (hit != null) {

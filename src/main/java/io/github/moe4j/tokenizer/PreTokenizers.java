@@ -38,8 +38,71 @@ final class PreTokenizers {
     private PreTokenizers() {
     }
 
+    /** One regex of a pre-tokenizer: splits {@code masked[from, to)} into pieces appended to {@code out}. */
+    interface Splitter {
+        void split(String masked, int from, int to, Bounds out);
+
+        /** Splits every piece of {@code in}. */
+        default void splitAll(String masked, Bounds in, Bounds out) {
+            for (int i = 0; i < in.n; i++) {
+                split(masked, in.a[2 * i], in.a[2 * i + 1], out);
+            }
+        }
+    }
+
+    /** Piece boundaries: {@code [start, end)} pairs. */
+    static final class Bounds {
+        int[] a = new int[32];
+        int n;
+
+        void add(int s, int e) {
+            if (2 * n + 1 >= a.length) {
+                a = java.util.Arrays.copyOf(a, a.length * 2);
+            }
+            a[2 * n] = s;
+            a[2 * n + 1] = e;
+            n++;
+        }
+    }
+
+    /** A regex splitter: matches and the text between them become pieces. */
+    record RegexSplitter(Pattern pattern, ClassMask mask) implements Splitter {
+        @Override
+        public void split(String masked, int from, int to, Bounds out) {
+            Bounds one = new Bounds();
+            one.add(from, to);
+            splitAll(masked, one, out);
+        }
+
+        @Override
+        public void splitAll(String masked, Bounds in, Bounds out) {
+            Matcher m = pattern.matcher(mask == null ? masked : mask.apply(masked));
+            for (int i = 0; i < in.n; i++) {
+                int from = in.a[2 * i];
+                int to = in.a[2 * i + 1];
+                m.region(from, to);
+                int pos = from;
+                while (m.find()) {
+                    int s = m.start();
+                    int e = m.end();
+                    if (e == s) {
+                        continue; // none of the regexes can match empty; be safe anyway
+                    }
+                    if (s > pos) {
+                        out.add(pos, s);
+                    }
+                    out.add(s, e);
+                    pos = e;
+                }
+                if (pos < to) {
+                    out.add(pos, to);
+                }
+            }
+        }
+    }
+
     /** A named pre-tokenizer and the vocabulary defaults llama.cpp ties to it. */
-    record PreTokenizer(String name, List<Pattern> patterns, boolean ignoreMerges, boolean addBosDefault) {
+    record PreTokenizer(String name, List<Splitter> splitters, boolean ignoreMerges, boolean addBosDefault) {
 
         /** Splits {@code text} into pieces (substrings of {@code text}, in order, covering all of it). */
         List<String> split(String text) {
@@ -48,50 +111,63 @@ final class PreTokenizers {
                 return out;
             }
             String masked = maskWhitespace(text);
-            // piece boundaries as [start, end) pairs over the whole text
-            int[] bounds = {0, text.length()};
-            int n = 1;
-            for (Pattern p : patterns) {
-                Matcher m = p.matcher(masked);
-                int[] next = new int[Math.max(8, n * 4)];
-                int k = 0;
-                for (int i = 0; i < n; i++) {
-                    int from = bounds[2 * i];
-                    int to = bounds[2 * i + 1];
-                    m.region(from, to);
-                    int pos = from;
-                    while (m.find()) {
-                        int s = m.start();
-                        int e = m.end();
-                        if (e == s) {
-                            continue; // none of the regexes can match empty; be safe anyway
-                        }
-                        if (s > pos) {
-                            next = put(next, k++, pos, s);
-                        }
-                        next = put(next, k++, s, e);
-                        pos = e;
-                    }
-                    if (pos < to) {
-                        next = put(next, k++, pos, to);
-                    }
-                }
+            Bounds bounds = new Bounds();
+            bounds.add(0, text.length());
+            for (Splitter sp : splitters) {
+                Bounds next = new Bounds();
+                sp.splitAll(masked, bounds, next);
                 bounds = next;
-                n = k;
             }
-            for (int i = 0; i < n; i++) {
-                out.add(text.substring(bounds[2 * i], bounds[2 * i + 1]));
+            for (int i = 0; i < bounds.n; i++) {
+                out.add(text.substring(bounds.a[2 * i], bounds.a[2 * i + 1]));
             }
             return out;
         }
+    }
 
-        private static int[] put(int[] a, int idx, int s, int e) {
-            if (2 * idx + 1 >= a.length) {
-                a = java.util.Arrays.copyOf(a, a.length * 2);
+    /**
+     * A large character class made fast: Java tests a class of many ranges range by range, so for the
+     * one regex that has such a class (deepseek-llm's cased letters, about 120 ranges) the text is
+     * mapped first: members become {@code a}, other non-space characters {@code !} (a supplementary
+     * character becomes two of them), and the regex is run as {@code \s?a+}. Membership is computed
+     * once from the original class, so the split is the same.
+     */
+    static final class ClassMask {
+        private final java.util.BitSet members = new java.util.BitSet();
+        private final int limit;
+
+        ClassMask(String classBody, int limit) {
+            this.limit = limit;
+            Matcher m = Pattern.compile("[" + classBody + "]").matcher("");
+            for (int cp = 0; cp < limit; cp++) {
+                if (cp >= 0xD800 && cp <= 0xDFFF) {
+                    continue;
+                }
+                if (m.reset(new String(Character.toChars(cp))).matches()) {
+                    members.set(cp);
+                }
             }
-            a[2 * idx] = s;
-            a[2 * idx + 1] = e;
-            return a;
+        }
+
+        String apply(String maskedText) {
+            char[] out = new char[maskedText.length()];
+            for (int i = 0; i < out.length; ) {
+                int cp = maskedText.codePointAt(i);
+                int n = Character.charCount(cp);
+                char c;
+                if (cp < limit && members.get(cp)) {
+                    c = 'a';
+                } else if (cp == ' ' || (cp >= 0x09 && cp <= 0x0D)) {
+                    c = (char) cp;
+                } else {
+                    c = '!';
+                }
+                for (int k = 0; k < n; k++) {
+                    out[i + k] = c;
+                }
+                i += n;
+            }
+            return new String(out);
         }
     }
 
@@ -175,6 +251,9 @@ final class PreTokenizers {
     private record Spec(List<String> regexes, boolean ignoreMerges, boolean addBos) {
     }
 
+    /** deepseek-llm's letter regex runs as {@code \s?a+} over the class-mapped text (see {@link ClassMask}). */
+    private static final String DEEPSEEK_LLM_WORD = "\\s?[" + DEEPSEEK_LLM_LETTERS + "]+";
+
     private static final Map<String, Spec> SPECS = new HashMap<>();
 
     private static void define(Spec spec, String... names) {
@@ -190,7 +269,7 @@ final class PreTokenizers {
         define(new Spec(List.of(LLAMA3), false, false), "dbrx", "smaug-bpe");
         define(new Spec(List.of(
                 "[\\r\\n]",
-                "\\s?[" + DEEPSEEK_LLM_LETTERS + "]+",
+                DEEPSEEK_LLM_WORD,
                 "\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+",
                 "\\s+\\z",
                 CJK_HANGUL,
@@ -247,6 +326,32 @@ final class PreTokenizers {
                     + "' is not a pre-tokenizer moe4j knows (known: " + String.join(", ", names()) + ")");
         }
         return CACHE.computeIfAbsent(key, k -> new PreTokenizer(k,
-                spec.regexes.stream().map(Pattern::compile).toList(), spec.ignoreMerges, spec.addBos));
+                spec.regexes.stream().map(PreTokenizers::splitter).toList(), spec.ignoreMerges, spec.addBos));
+    }
+
+    /**
+     * The splitter for one regex: the hand-written ones for GPT-2's and the llama3 / qwen2 patterns (as
+     * llama.cpp has; tested against the regexes), a class-mapped regex for deepseek-llm's letters, else
+     * the Java regex.
+     */
+    static Splitter splitter(String regex) {
+        if (regex.equals(GPT2)) {
+            return FastSplitters.GPT2;
+        } else if (regex.equals(LLAMA3)) {
+            return FastSplitters.LLAMA3;
+        } else if (regex.equals(QWEN2)) {
+            return FastSplitters.QWEN2;
+        } else if (regex.equals(DEEPSEEK_LLM_WORD)) {
+            return new RegexSplitter(Pattern.compile("\\s?a+"), DeepseekLetters.MASK);
+        }
+        return regexSplitter(regex);
+    }
+
+    static Splitter regexSplitter(String regex) {
+        return new RegexSplitter(Pattern.compile(regex), null);
+    }
+
+    private static final class DeepseekLetters {
+        static final ClassMask MASK = new ClassMask(DEEPSEEK_LLM_LETTERS, 0x20000);
     }
 }

@@ -1,0 +1,195 @@
+package io.github.moe4j.tokenizer;
+
+/**
+ * Hand-written splitters for the most used pre-tokenizer regexes, as llama.cpp has them
+ * ({@code unicode_regex_split_custom_gpt2} / {@code _llama3}): the same pieces as the regexes in
+ * {@link PreTokenizers} ({@code PreTokenizersTest} compares them on random text), several times faster
+ * than {@code java.util.regex}. They read the whitespace-masked text, so whitespace is ASCII only.
+ */
+final class FastSplitters {
+    private FastSplitters() {
+    }
+
+    /** {@code 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)}. */
+    static final PreTokenizers.Splitter GPT2 = FastSplitters::gpt2;
+    /** The llama3 pattern: case-insensitive contractions, {@code \p{N}{1,3}}. */
+    static final PreTokenizers.Splitter LLAMA3 = (t, from, to, out) -> llama3(t, from, to, 3, out);
+    /** The qwen2 pattern: the llama3 one with single digits. */
+    static final PreTokenizers.Splitter QWEN2 = (t, from, to, out) -> llama3(t, from, to, 1, out);
+
+    private static final int NONE = -1;
+
+    static boolean isSpace(int c) {
+        return c == ' ' || (c >= 0x09 && c <= 0x0D);
+    }
+
+    static boolean isNumber(int c) {
+        if (c < 0) {
+            return false;
+        }
+        int t = Character.getType(c);
+        return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
+    }
+
+    static boolean isLetter(int c) {
+        return c >= 0 && Character.isLetter(c);
+    }
+
+    static boolean isOther(int c) {
+        return c != NONE && !isSpace(c) && !isLetter(c) && !isNumber(c);
+    }
+
+    private static int cp(String t, int i, int to) {
+        return i < to ? t.codePointAt(i) : NONE;
+    }
+
+    private static int len(int c) {
+        return Character.charCount(c);
+    }
+
+    /** Length of a contraction at {@code pos} ('s 't 'm 'd 're 've 'll), 0 if none. */
+    private static int contraction(String t, int pos, int to, boolean anyCase) {
+        if (t.charAt(pos) != '\'' || pos + 1 >= to) {
+            return 0;
+        }
+        char a = t.charAt(pos + 1);
+        if (anyCase) {
+            a = lowerAscii(a);
+        }
+        if (a == 's' || a == 't' || a == 'm' || a == 'd') {
+            return 2;
+        }
+        if (pos + 2 < to) {
+            char b = t.charAt(pos + 2);
+            if (anyCase) {
+                b = lowerAscii(b);
+            }
+            if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) {
+                return 3;
+            }
+        }
+        return 0;
+    }
+
+    private static char lowerAscii(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
+    static void gpt2(String t, int from, int to, PreTokenizers.Bounds out) {
+        int pos = from;
+        while (pos < to) {
+            int c = t.codePointAt(pos);
+            int k = contraction(t, pos, to, false);
+            if (k > 0) {
+                out.add(pos, pos + k);
+                pos += k;
+                continue;
+            }
+            int c2 = c == ' ' ? cp(t, pos + 1, to) : c;
+            int start = pos;
+            int p = pos + (c == ' ' ? 1 : 0);
+            if (isLetter(c2)) {
+                while (p < to && isLetter(t.codePointAt(p))) {
+                    p += len(t.codePointAt(p));
+                }
+            } else if (c2 != NONE && isNumber(c2)) {
+                while (p < to && isNumber(t.codePointAt(p))) {
+                    p += len(t.codePointAt(p));
+                }
+            } else if (isOther(c2)) {
+                while (p < to && isOther(t.codePointAt(p))) {
+                    p += len(t.codePointAt(p));
+                }
+            } else {
+                p = whitespace(t, pos, to);
+                if (p == pos) {
+                    p = pos + len(c); // no match: one character
+                }
+            }
+            out.add(start, p);
+            pos = p;
+        }
+    }
+
+    /** {@code \s+(?!\S)|\s+} at {@code pos}: the end of the match, {@code pos} when not whitespace. */
+    private static int whitespace(String t, int pos, int to) {
+        int p = pos;
+        while (p < to && isSpace(t.charAt(p))) {
+            p++;
+        }
+        if (p - pos > 1 && p < to) {
+            return p - 1; // leave the last one to go with the following non-space
+        }
+        return p;
+    }
+
+    static void llama3(String t, int from, int to, int maxDigits, PreTokenizers.Bounds out) {
+        int pos = from;
+        while (pos < to) {
+            int c = t.codePointAt(pos);
+            int k = contraction(t, pos, to, true);
+            if (k > 0) {
+                out.add(pos, pos + k);
+                pos += k;
+                continue;
+            }
+            // [^\r\n\p{L}\p{N}]?\p{L}+
+            if (c != '\r' && c != '\n' && !isNumber(c)
+                    && (isLetter(c) || isLetter(cp(t, pos + len(c), to)))) {
+                int p = pos + len(c);
+                while (p < to && isLetter(t.codePointAt(p))) {
+                    p += len(t.codePointAt(p));
+                }
+                out.add(pos, p);
+                pos = p;
+                continue;
+            }
+            // \p{N}{1,maxDigits}
+            if (isNumber(c)) {
+                int p = pos;
+                for (int d = 0; d < maxDigits && p < to && isNumber(t.codePointAt(p)); d++) {
+                    p += len(t.codePointAt(p));
+                }
+                out.add(pos, p);
+                pos = p;
+                continue;
+            }
+            // ' ?[^\s\p{L}\p{N}]+[\r\n]*'
+            int c2 = c == ' ' ? cp(t, pos + 1, to) : c;
+            if (isOther(c2)) {
+                int p = pos + (c == ' ' ? 1 : 0);
+                while (p < to && isOther(t.codePointAt(p))) {
+                    p += len(t.codePointAt(p));
+                }
+                while (p < to && (t.charAt(p) == '\r' || t.charAt(p) == '\n')) {
+                    p++;
+                }
+                out.add(pos, p);
+                pos = p;
+                continue;
+            }
+            // \s*[\r\n]+ | \s+(?!\S) | \s+
+            int p = pos;
+            int lastLineEnd = NONE;
+            while (p < to && isSpace(t.charAt(p))) {
+                char w = t.charAt(p);
+                p++;
+                if (w == '\r' || w == '\n') {
+                    lastLineEnd = p;
+                }
+            }
+            int end;
+            if (lastLineEnd != NONE) {
+                end = lastLineEnd;
+            } else if (p - pos > 1 && p < to) {
+                end = p - 1;
+            } else if (p > pos) {
+                end = p;
+            } else {
+                end = pos + len(c); // no match: one character
+            }
+            out.add(pos, end);
+            pos = end;
+        }
+    }
+}
