@@ -32,6 +32,9 @@ import java.util.regex.Pattern;
  *       o200k lookahead groups {@code ((?=[\p{L}])([^a-z]))*} become the equivalent class
  *       {@code [\p{L}&&[^a-z]]*} (a class repeats without recursion in Java, a group does not).</li>
  *   <li>{@code $} is {@code \z} (end of the piece), as in ECMAScript without multiline.</li>
+ *   <li>Performance only: GPT-2's and the llama3 / qwen2 regexes run as hand-written splitters
+ *       ({@link FastSplitters}), deepseek-llm's 120-range letter class over a class-mapped text
+ *       ({@link ClassMask}), and its {@code \s+$} starts only where a space run starts.</li>
  * </ul>
  */
 final class PreTokenizers {
@@ -271,7 +274,9 @@ final class PreTokenizers {
                 "[\\r\\n]",
                 DEEPSEEK_LLM_WORD,
                 "\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+",
-                "\\s+\\z",
+                // llama.cpp's \s+$; the lookbehind skips start positions inside a space run that cannot
+                // begin the match (linear instead of quadratic in the run's length)
+                "(?<!\\s)\\s+\\z",
                 CJK_HANGUL,
                 "\\p{N}+"), false, false), "deepseek-llm");
         define(new Spec(List.of(

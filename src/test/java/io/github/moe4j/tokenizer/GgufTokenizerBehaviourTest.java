@@ -126,11 +126,16 @@ class GgufTokenizerBehaviourTest {
         String as = "a".repeat(200_000);
         String cjk = "日本語のテキスト".repeat(20_000);
         String mixed = "xY".repeat(50_000);
+        Tokenizer dsl = TokenizerFixtures.vocab("deepseek-llm");
+        String spaces = " ".repeat(100_000) + "1" + "\t".repeat(100_000) + "中" + "!?".repeat(50_000);
         assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
             for (Tokenizer t : new Tokenizer[]{gpt2, oss}) {
                 for (String s : new String[]{as, cjk, mixed}) {
                     assertEquals(s, t.decode(t.encode(s, false, false), false));
                 }
+            }
+            for (Tokenizer t : new Tokenizer[]{gpt2, oss, dsl, TokenizerFixtures.model("deepseek2-v3"), TokenizerFixtures.model("qwen3moe")}) {
+                assertEquals(spaces, t.decode(t.encode(spaces, false, false), false));
             }
         });
     }
