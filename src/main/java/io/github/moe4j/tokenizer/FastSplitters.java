@@ -17,6 +17,9 @@ final class FastSplitters {
     /** The qwen2 pattern: the llama3 one with single digits. */
     static final PreTokenizers.Splitter QWEN2 = (t, from, to, out) -> llama3(t, from, to, 1, out);
 
+    /** The o200k pattern (gpt-4o, gpt-oss): case-split words with contraction suffixes. */
+    static final PreTokenizers.Splitter O200K = FastSplitters::o200k;
+
     private static final int NONE = -1;
 
     static boolean isSpace(int c) {
@@ -49,7 +52,7 @@ final class FastSplitters {
 
     /** Length of a contraction at {@code pos} ('s 't 'm 'd 're 've 'll), 0 if none. */
     private static int contraction(String t, int pos, int to, boolean anyCase) {
-        if (t.charAt(pos) != '\'' || pos + 1 >= to) {
+        if (pos + 1 >= to || t.charAt(pos) != '\'') {
             return 0;
         }
         char a = t.charAt(pos + 1);
@@ -191,5 +194,100 @@ final class FastSplitters {
             out.add(pos, end);
             pos = end;
         }
+    }
+
+    private static boolean isAsciiLower(int c) {
+        return c >= 'a' && c <= 'z';
+    }
+
+    private static boolean isAsciiUpper(int c) {
+        return c >= 'A' && c <= 'Z';
+    }
+
+    /**
+     * o200k: {@code [^\r\n\p{L}\p{N}]?} then a letter run R split by case, as the regex's two word
+     * alternatives {@code U*W+C?} and {@code U+W*C?} decide it (U: a letter other than a-z, W: a letter
+     * other than A-Z, so every non-ASCII letter is both; C: a contraction): U* takes the longest U
+     * prefix of R; if an a-z letter follows, W+ runs from there; otherwise W+ backtracks to the last
+     * non-ASCII letter of R (one character), and with none (R all A-Z) the second alternative takes R.
+     * Then digits by three, punctuation runs with trailing {@code [\r\n/]*}, whitespace as llama3.
+     */
+    static void o200k(String t, int from, int to, PreTokenizers.Bounds out) {
+        int pos = from;
+        while (pos < to) {
+            int c = t.codePointAt(pos);
+            if (isLetter(c) || (c != '\r' && c != '\n' && !isNumber(c) && isLetter(cp(t, pos + len(c), to)))) {
+                int q = isLetter(c) ? pos : pos + len(c);
+                int p = q;
+                while (p < to && isLetter(t.codePointAt(p)) && !isAsciiLower(t.codePointAt(p))) {
+                    p += len(t.codePointAt(p));
+                }
+                int end;
+                if (p < to && isAsciiLower(t.codePointAt(p))) {
+                    end = p;
+                    while (end < to && isLetter(t.codePointAt(end)) && !isAsciiUpper(t.codePointAt(end))) {
+                        end += len(t.codePointAt(end));
+                    }
+                } else {
+                    int last = NONE;
+                    for (int i = q; i < p; i += len(t.codePointAt(i))) {
+                        if (t.codePointAt(i) >= 0x80) {
+                            last = i;
+                        }
+                    }
+                    end = last == NONE ? p : last + len(t.codePointAt(last));
+                }
+                end += contraction(t, end, to, true);
+                out.add(pos, end);
+                pos = end;
+                continue;
+            }
+            if (isNumber(c)) {
+                int p = pos;
+                for (int d = 0; d < 3 && p < to && isNumber(t.codePointAt(p)); d++) {
+                    p += len(t.codePointAt(p));
+                }
+                out.add(pos, p);
+                pos = p;
+                continue;
+            }
+            int c2 = c == ' ' ? cp(t, pos + 1, to) : c;
+            if (isOther(c2)) {
+                int p = pos + (c == ' ' ? 1 : 0);
+                while (p < to && isOther(t.codePointAt(p))) {
+                    p += len(t.codePointAt(p));
+                }
+                while (p < to && (t.charAt(p) == '\r' || t.charAt(p) == '\n' || t.charAt(p) == '/')) {
+                    p++;
+                }
+                out.add(pos, p);
+                pos = p;
+                continue;
+            }
+            int end = spaces(t, pos, to, c);
+            out.add(pos, end);
+            pos = end;
+        }
+    }
+
+    /** {@code \s*[\r\n]+|\s+(?!\S)|\s+} at {@code pos}, else one character (no match). */
+    private static int spaces(String t, int pos, int to, int c) {
+        int p = pos;
+        int lastLineEnd = NONE;
+        while (p < to && isSpace(t.charAt(p))) {
+            char w = t.charAt(p);
+            p++;
+            if (w == '\r' || w == '\n') {
+                lastLineEnd = p;
+            }
+        }
+        if (lastLineEnd != NONE) {
+            return lastLineEnd;
+        } else if (p - pos > 1 && p < to) {
+            return p - 1;
+        } else if (p > pos) {
+            return p;
+        }
+        return pos + len(c);
     }
 }

@@ -346,6 +346,8 @@ final class PreTokenizers {
             return FastSplitters.LLAMA3;
         } else if (regex.equals(QWEN2)) {
             return FastSplitters.QWEN2;
+        } else if (regex.equals(GPT4O)) {
+            return FastSplitters.O200K;
         } else if (regex.equals(DEEPSEEK_LLM_WORD)) {
             return new RegexSplitter(Pattern.compile("\\s?a+"), DeepseekLetters.MASK);
         }

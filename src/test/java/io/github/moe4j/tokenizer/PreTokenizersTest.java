@@ -18,7 +18,8 @@ class PreTokenizersTest {
     private static final long SEED = Long.getLong("moe4j.seed", System.nanoTime());
 
     private static final String[] EXTRA = {"'s", "'S", "'re", "'RE", "'Ll", "'ve", "'d", "'", "''", " '", "x'", "\r", "\n",
-            "\r\n", "  \n ", " \t ", "123456789", "١٢٣", "Ⅻ", "½", "!!", " !", "?\n", ".\r\n", "  ", "    ", "a b", "\u000B"};
+            "\r\n", "  \n ", " \t ", "ÜBER", "éABC", "ABCé", "CamelCASE", "HTTPServer", "naïveÉtat", "日本Ab", "/\n/", "!\n/x",
+            "DON'T", "Don'Ts", "x'LL", "ǅa", "ǲB", "123456789", "١٢٣", "Ⅻ", "½", "!!", " !", "?\n", ".\r\n", "  ", "    ", "a b", "\u000B"};
 
     static String randomText(Random r) {
         StringBuilder sb = new StringBuilder();
@@ -42,11 +43,11 @@ class PreTokenizersTest {
     @Test
     void handWrittenSplittersEqualTheRegexes() {
         Random r = new Random(SEED);
-        for (String regex : List.of(PreTokenizers.GPT2, PreTokenizers.LLAMA3, PreTokenizers.QWEN2)) {
+        for (String regex : List.of(PreTokenizers.GPT2, PreTokenizers.LLAMA3, PreTokenizers.QWEN2, PreTokenizers.GPT4O)) {
             PreTokenizers.Splitter fast = PreTokenizers.splitter(regex);
             PreTokenizers.Splitter slow = PreTokenizers.regexSplitter(regex);
             assertTrue(fast instanceof PreTokenizers.RegexSplitter == false, "a hand-written splitter is used");
-            for (int i = 0; i < 3000; i++) {
+            for (int i = 0; i < Integer.getInteger("moe4j.splitter.cases", 3000); i++) {
                 String text = randomText(r);
                 String masked = PreTokenizers.maskWhitespace(text);
                 int from = 0;
