@@ -20,6 +20,9 @@ final class FastSplitters {
     /** The o200k pattern (gpt-4o, gpt-oss): case-split words with contraction suffixes. */
     static final PreTokenizers.Splitter O200K = FastSplitters::o200k;
 
+    /** The third regex of deepseek-v3 (DeepSeek V3 / R1). */
+    static final PreTokenizers.Splitter DEEPSEEK3 = FastSplitters::deepseek3;
+
     private static final int NONE = -1;
 
     static boolean isSpace(int c) {
@@ -289,5 +292,96 @@ final class FastSplitters {
             return p;
         }
         return pos + len(c);
+    }
+
+    private static boolean isPunct(int c) {
+        return switch (Character.getType(c)) {
+            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
+                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
+                 Character.OTHER_PUNCTUATION -> true;
+            default -> false;
+        };
+    }
+
+    /** llama.cpp's {@code \p{S}}: symbols, except {@code ~}. */
+    private static boolean isSymbol(int c) {
+        return c != '~' && switch (Character.getType(c)) {
+            case Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean isLetterOrMark(int c) {
+        if (c < 0) {
+            return false;
+        }
+        return Character.isLetter(c) || switch (Character.getType(c)) {
+            case Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean isAsciiLetter(int c) {
+        return isAsciiLower(c) || isAsciiUpper(c);
+    }
+
+    private static boolean isAsciiPunct(int c) {
+        return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E);
+    }
+
+    /**
+     * deepseek-v3's word regex: {@code [ASCII punctuation][A-Za-z]+ | [^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+
+     * |  ?[\p{P}\p{S}]+[\r\n]* | whitespace as llama3}; characters no alternative matches (digits, a
+     * lone {@code ~}) are gathered into one piece per run, as the regex split leaves them.
+     */
+    static void deepseek3(String t, int from, int to, PreTokenizers.Bounds out) {
+        int pos = from;
+        int gap = NONE;
+        while (pos < to) {
+            int c = t.codePointAt(pos);
+            int next = cp(t, pos + len(c), to);
+            int end = NONE;
+            if (isAsciiPunct(c) && isAsciiLetter(next)) {
+                end = pos + 1;
+                while (end < to && isAsciiLetter(t.charAt(end))) {
+                    end++;
+                }
+            } else if (isLetterOrMark(c) || (c != '\r' && c != '\n' && !isPunct(c) && !isSymbol(c)
+                    && isLetterOrMark(next))) {
+                end = isLetterOrMark(c) ? pos + len(c) : pos + len(c) + len(next);
+                while (end < to && isLetterOrMark(t.codePointAt(end))) {
+                    end += len(t.codePointAt(end));
+                }
+            } else {
+                int c2 = c == ' ' ? next : c;
+                if (c2 != NONE && (isPunct(c2) || isSymbol(c2))) {
+                    end = pos + (c == ' ' ? 1 : 0);
+                    while (end < to && (isPunct(t.codePointAt(end)) || isSymbol(t.codePointAt(end)))) {
+                        end += len(t.codePointAt(end));
+                    }
+                    while (end < to && (t.charAt(end) == '\r' || t.charAt(end) == '\n')) {
+                        end++;
+                    }
+                } else if (isSpace(c)) {
+                    end = spaces(t, pos, to, c);
+                }
+            }
+            if (end == NONE) {
+                if (gap == NONE) {
+                    gap = pos;
+                }
+                pos += len(c);
+                continue;
+            }
+            if (gap != NONE) {
+                out.add(gap, pos);
+                gap = NONE;
+            }
+            out.add(pos, end);
+            pos = end;
+        }
+        if (gap != NONE) {
+            out.add(gap, to);
+        }
     }
 }

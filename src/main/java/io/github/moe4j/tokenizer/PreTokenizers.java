@@ -348,6 +348,8 @@ final class PreTokenizers {
             return FastSplitters.QWEN2;
         } else if (regex.equals(GPT4O)) {
             return FastSplitters.O200K;
+        } else if (regex.equals(DEEPSEEK3)) {
+            return FastSplitters.DEEPSEEK3;
         } else if (regex.equals(DEEPSEEK_LLM_WORD)) {
             return new RegexSplitter(Pattern.compile("\\s?a+"), DeepseekLetters.MASK);
         }

@@ -19,7 +19,8 @@ class PreTokenizersTest {
 
     private static final String[] EXTRA = {"'s", "'S", "'re", "'RE", "'Ll", "'ve", "'d", "'", "''", " '", "x'", "\r", "\n",
             "\r\n", "  \n ", " \t ", "ÜBER", "éABC", "ABCé", "CamelCASE", "HTTPServer", "naïveÉtat", "日本Ab", "/\n/", "!\n/x",
-            "DON'T", "Don'Ts", "x'LL", "ǅa", "ǲB", "123456789", "١٢٣", "Ⅻ", "½", "!!", " !", "?\n", ".\r\n", "  ", "    ", "a b", "\u000B"};
+            "DON'T", "Don'Ts", "x'LL", "ǅa", "ǲB", "~", "~a", "~é", "(abc", "((x", " (x", "-naïve", "\u0301",
+            " \u0301a", "1a", "€5", "~1", "#1", "'", "a~b", "$$", " $", "123456789", "١٢٣", "Ⅻ", "½", "!!", " !", "?\n", ".\r\n", "  ", "    ", "a b", "\u000B"};
 
     static String randomText(Random r) {
         StringBuilder sb = new StringBuilder();
@@ -43,7 +44,8 @@ class PreTokenizersTest {
     @Test
     void handWrittenSplittersEqualTheRegexes() {
         Random r = new Random(SEED);
-        for (String regex : List.of(PreTokenizers.GPT2, PreTokenizers.LLAMA3, PreTokenizers.QWEN2, PreTokenizers.GPT4O)) {
+        for (String regex : List.of(PreTokenizers.GPT2, PreTokenizers.LLAMA3, PreTokenizers.QWEN2, PreTokenizers.GPT4O,
+                PreTokenizers.DEEPSEEK3)) {
             PreTokenizers.Splitter fast = PreTokenizers.splitter(regex);
             PreTokenizers.Splitter slow = PreTokenizers.regexSplitter(regex);
             assertTrue(fast instanceof PreTokenizers.RegexSplitter == false, "a hand-written splitter is used");
