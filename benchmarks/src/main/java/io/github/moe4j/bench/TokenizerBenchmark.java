@@ -1,6 +1,9 @@
 package io.github.moe4j.bench;
 
+import io.github.moe4j.gguf.GgufFile;
+import io.github.moe4j.gguf.GgufMetadata;
 import io.github.moe4j.gguf.GgufModel;
+import io.github.moe4j.gguf.GgufWriter;
 import io.github.moe4j.tokenizer.Tokenizer;
 import io.github.moe4j.tokenizer.Tokenizers;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,6 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +51,13 @@ public class TokenizerBenchmark {
     @Param({"english", "cjk"})
     public String text;
 
+    /**
+     * {@code file}: the vocabulary's own pre-tokenizer; another name replaces {@code tokenizer.ggml.pre}
+     * (the vocabulary's merges then do not fit the split, but the speed of the split is what is measured).
+     */
+    @Param({"file"})
+    public String pre;
+
     private Tokenizer tokenizer;
     private String input;
     private int[] ids;
@@ -71,7 +82,12 @@ public class TokenizerBenchmark {
     public void setup() throws IOException {
         Path file = fixtures().resolve("vocab/ggml-vocab-" + vocab + ".gguf");
         try (GgufModel m = GgufModel.open(file)) {
-            tokenizer = Tokenizers.fromMetadata(m.metadata());
+            GgufMetadata md = m.metadata();
+            if (!pre.equals("file")) {
+                GgufWriter w = new GgufWriter().putAll(md).putString("tokenizer.ggml.pre", pre);
+                md = GgufFile.parse(file, MemorySegment.ofArray(w.toBytes())).metadata();
+            }
+            tokenizer = Tokenizers.fromMetadata(md);
         }
         String unit = text.equals("cjk") ? CJK : Files.readString(fixtures().resolve("models/ppl_text.txt"));
         StringBuilder sb = new StringBuilder();
@@ -81,7 +97,7 @@ public class TokenizerBenchmark {
         input = sb.toString();
         bytes = input.getBytes(StandardCharsets.UTF_8).length;
         ids = tokenizer.encode(input, false, false);
-        System.out.println("\n" + vocab + "/" + text + ": " + bytes + " bytes, "
+        System.out.println("\n" + vocab + "/" + text + "/" + pre + ": " + bytes + " bytes, "
                 + ids.length + " tokens per operation");
     }
 
