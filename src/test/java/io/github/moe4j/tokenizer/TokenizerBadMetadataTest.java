@@ -73,6 +73,20 @@ class TokenizerBadMetadataTest {
     }
 
     @Test
+    void wrongValueTypes() {
+        fails(GgufFormatException.class, w -> w.putStrings("tokenizer.ggml.token_type", TinyVocab.tokens()),
+                "tokenizer.ggml.token_type");
+        fails(GgufFormatException.class, w -> w.putStrings("tokenizer.ggml.scores", TinyVocab.tokens()),
+                "tokenizer.ggml.scores");
+        fails(GgufFormatException.class, w -> w.putArray("tokenizer.ggml.merges", GgufArray.ofInts(GgufValueType.INT32, 1)),
+                "tokenizer.ggml.merges");
+        fails(GgufFormatException.class, w -> w.putString("tokenizer.ggml.bos_token_id", "one"), "tokenizer.ggml.bos_token_id");
+        fails(GgufFormatException.class, w -> w.putUInt32("tokenizer.ggml.add_bos_token", 1), "tokenizer.ggml.add_bos_token");
+        fails(GgufFormatException.class, w -> w.putUInt32("tokenizer.ggml.pre", 7), "tokenizer.ggml.pre");
+        fails(GgufFormatException.class, w -> w.putUInt32("tokenizer.ggml.model", 7), "tokenizer.ggml.model");
+    }
+
+    @Test
     void badMerges() {
         fails(GgufFormatException.class, w -> w.putStrings("tokenizer.ggml.merges", List.of("t h", "zz qq")),
                 "tokenizer.ggml.merges[1]", "zz");
