@@ -121,14 +121,14 @@ final class BpeModel implements VocabModel {
             }
         }
         byte[] bytes = ByteLevel.utf8(piece);
-        IntList ids = cacheable ? new IntList(8) : out;
         if (pre.ignoreMerges()) {
             int whole = vocab.id(ByteLevel.toUnicode(bytes));
             if (whole >= 0) {
-                ids.add(whole);
+                out.add(whole); // llama3-style vocabularies: a piece that is a token is taken whole
                 return;
             }
         }
+        IntList ids = cacheable ? new IntList(8) : out;
         merge(bytes, ids);
         if (cacheable) {
             int[] arr = ids.toArray();

@@ -110,6 +110,34 @@ class TokenizerBadMetadataTest {
     }
 
     @Test
+    void llama3StyleVocabulariesTakeWholeWordsBeforeMerging() {
+        java.util.List<String> tokens = new java.util.ArrayList<>(TinyVocab.tokens());
+        tokens.add("Ġxyz"); // a token no merge leads to
+        int[] types = java.util.Arrays.copyOf(TinyVocab.types(), tokens.size());
+        types[tokens.size() - 1] = Vocab.TYPE_NORMAL;
+        GgufWriter w = TinyVocab.writer();
+        w.putStrings("tokenizer.ggml.tokens", tokens);
+        w.putArray("tokenizer.ggml.token_type", GgufArray.ofInts(GgufValueType.INT32, types));
+        int xyz = tokens.size() - 1;
+        assertArrayEquals(new int[]{TinyVocab.id("Ġ"), TinyVocab.id("x"), TinyVocab.id("y"), TinyVocab.id("z")},
+                TinyVocab.tokenizer(w).encode(" xyz", false, false), "qwen2: merges only");
+        w.putString("tokenizer.ggml.pre", "llama-bpe");
+        w.remove("tokenizer.ggml.add_bos_token");
+        Tokenizer llama3 = TinyVocab.tokenizer(w);
+        for (int i = 0; i < 2; i++) { // the second time from the piece cache
+            assertArrayEquals(new int[]{TinyVocab.id("<|endoftext|>"), xyz, TinyVocab.id("Ġthe")},
+                    llama3.encode(" xyz the", true, false), "llama-bpe: ignore_merges finds the whole word; BOS by default");
+        }
+    }
+
+    @Test
+    void aMergeResultThatIsNotATokenFallsBackToItsCharacters() {
+        GgufWriter w = TinyVocab.writer();
+        w.putStrings("tokenizer.ggml.merges", List.of("q r"));
+        assertArrayEquals(new int[]{TinyVocab.id("q"), TinyVocab.id("r")}, TinyVocab.tokenizer(w).encode("qr", false, false));
+    }
+
+    @Test
     void absentKeysTakeLlamaCppDefaults() {
         GgufWriter w = TinyVocab.writer();
         w.remove("tokenizer.ggml.bos_token_id").remove("tokenizer.ggml.eos_token_id").remove("tokenizer.ggml.add_bos_token");
