@@ -101,6 +101,30 @@ class GgufTokenizerBehaviourTest {
     }
 
     @Test
+    void harmonyEndIsNotEndOfGenerationWhenReturnAndCallExist() {
+        java.util.List<String> tokens = new java.util.ArrayList<>(TinyVocab.tokens());
+        tokens.addAll(java.util.List.of("<|return|>", "<|call|>", "<|end|>", "<|reserved_unused_1|>"));
+        int[] types = Arrays.copyOf(TinyVocab.types(), tokens.size());
+        for (int i = TinyVocab.tokens().size(); i < types.length; i++) {
+            types[i] = Vocab.TYPE_CONTROL;
+        }
+        GgufWriter w = TinyVocab.writer();
+        w.putStrings("tokenizer.ggml.tokens", tokens);
+        w.putArray("tokenizer.ggml.token_type", io.github.moe4j.gguf.GgufArray.ofInts(io.github.moe4j.gguf.GgufValueType.INT32, types));
+        w.putUInt32("tokenizer.ggml.eot_token_id", TinyVocab.id("<|im_start|>"));
+        Tokenizer tok = TinyVocab.tokenizer(w);
+        int ret = tok.tokenId("<|return|>");
+        int call = tok.tokenId("<|call|>");
+        int end = tok.tokenId("<|end|>");
+        assertTrue(tok.isEndOfGeneration(ret) && tok.isEndOfGeneration(call));
+        assertFalse(tok.isEndOfGeneration(end), "o200k_harmony: <|end|> ends a message, not the generation");
+        assertEquals("a<|end|>", tok.decode(tok.encode("a<|end|>", false, false), false), "<|end|> is user-defined: kept and shown");
+        assertEquals(end, tok.encode("a<|end|>", false, false)[1]);
+        assertTrue(tok.isEndOfGeneration(TinyVocab.id("<|im_start|>")), "tokenizer.ggml.eot_token_id");
+        assertTrue(tok.isSpecial(tok.tokenId("<|reserved_unused_1|>")));
+    }
+
+    @Test
     void streamingHoldsBackSplitCharacters() {
         Tokenizer tok = TokenizerFixtures.vocab("gpt-2");
         int[] ids = tok.encode("🙂", false, false);
