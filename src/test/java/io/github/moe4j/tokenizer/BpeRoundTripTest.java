@@ -27,6 +27,10 @@ class BpeRoundTripTest {
                 out.add("vocab/ggml-vocab-" + v + ".gguf");
             }
         }
+        // no test strings, no tokenizer.ggml.pre: llama.cpp's "default" pre-tokenizer on a real vocabulary
+        if (Files.exists(Fixtures.root().resolve("vocab/ggml-vocab-gpt-neox.gguf"))) {
+            out.add("vocab/ggml-vocab-gpt-neox.gguf");
+        }
         for (String m : TokenizerFixtures.GPT2_MODELS) {
             out.add("models/" + m + "/" + m + "-F16.gguf");
         }
