@@ -32,9 +32,12 @@ import java.util.regex.Pattern;
  *       o200k lookahead groups {@code ((?=[\p{L}])([^a-z]))*} become the equivalent class
  *       {@code [\p{L}&&[^a-z]]*} (a class repeats without recursion in Java, a group does not).</li>
  *   <li>{@code $} is {@code \z} (end of the piece), as in ECMAScript without multiline.</li>
- *   <li>Performance only: GPT-2's and the llama3 / qwen2 regexes run as hand-written splitters
- *       ({@link FastSplitters}), deepseek-llm's 120-range letter class over a class-mapped text
- *       ({@link ClassMask}), and its {@code \s+$} starts only where a space run starts.</li>
+ *   <li>Performance only: the GPT-2, llama3, qwen2, o200k and deepseek-v3 word regexes run as
+ *       hand-written splitters ({@link FastSplitters}, tested against these regexes), deepseek-llm's
+ *       120-range letter class over a class-mapped text ({@link ClassMask}), and its {@code \s+$}
+ *       starts only where a space run starts.</li>
+ *   <li>Character categories are Java's (its Unicode version); llama.cpp uses its own tables, so a code
+ *       point assigned in one Unicode version and not the other can split differently.</li>
  * </ul>
  */
 final class PreTokenizers {
