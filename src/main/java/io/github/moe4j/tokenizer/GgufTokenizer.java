@@ -82,6 +82,7 @@ public final class GgufTokenizer implements Tokenizer {
     private final boolean addSep;
     private final int[] specials; // CONTROL | USER_DEFINED | UNKNOWN, longest text first
     private final Map<Character, int[]> specialsByFirstChar;
+    private final java.util.BitSet specialFirstChars = new java.util.BitSet(); // quick filter before the map
 
     GgufTokenizer(Vocab vocab, VocabModel model, Defaults defaults) {
         this.vocab = vocab;
@@ -188,7 +189,10 @@ public final class GgufTokenizer implements Tokenizer {
             byFirst.computeIfAbsent(vocab.token(i).charAt(0), c -> new ArrayList<>()).add(i);
         }
         specialsByFirstChar = new HashMap<>();
-        byFirst.forEach((c, l) -> specialsByFirstChar.put(c, l.stream().mapToInt(Integer::intValue).toArray()));
+        byFirst.forEach((c, l) -> {
+            specialsByFirstChar.put(c, l.stream().mapToInt(Integer::intValue).toArray());
+            specialFirstChars.set(c);
+        });
 
         pieces = new byte[n][];
         for (int i = 0; i < n; i++) {
@@ -310,7 +314,11 @@ public final class GgufTokenizer implements Tokenizer {
         }
         boolean[] seen = null;
         for (int p = 0; p < text.length(); p++) {
-            int[] cands = specialsByFirstChar.get(text.charAt(p));
+            char ch = text.charAt(p);
+            if (!specialFirstChars.get(ch)) {
+                continue;
+            }
+            int[] cands = specialsByFirstChar.get(ch);
             if (cands == null) {
                 continue;
             }
