@@ -144,6 +144,40 @@ class GgufTokenizerBehaviourTest {
     }
 
     @Test
+    void oneTokenizerServesManyThreads() throws Exception {
+        Tokenizer tok = TokenizerFixtures.vocab("gpt-2");
+        java.util.Random r = new java.util.Random(7);
+        String[] texts = new String[400];
+        int[][] expected = new int[texts.length][];
+        for (int i = 0; i < texts.length; i++) {
+            texts[i] = BpeRoundTripTest.randomText(r);
+            expected[i] = tok.encode(texts[i], false, true);
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int offset = t;
+                results.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int k = 0; k < 3 * texts.length; k++) {
+                        int i = (k * 7 + offset * 31) % texts.length;
+                        if (Arrays.equals(expected[i], tok.encode(texts[i], false, true))) {
+                            ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (var f : results) {
+                assertEquals(3 * texts.length, f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void longWordsStayFast() {
         Tokenizer gpt2 = TokenizerFixtures.vocab("gpt-2");
         Tokenizer oss = TokenizerFixtures.model("gpt-oss");
