@@ -15,8 +15,9 @@ public interface Tokenizer {
      * Tokenizes {@code text}.
      *
      * @param addSpecial   add BOS / EOS as the vocabulary's {@code add_bos_token} / {@code add_eos_token} say
-     * @param parseSpecial match special (control / user-defined) token text whole before BPE; when false
-     *                     such text is tokenized like any other text
+     * @param parseSpecial match control (and unknown) token text whole before BPE; when false such text is
+     *                     tokenized like any other text. User-defined tokens are matched whole either way,
+     *                     as llama.cpp and Hugging Face tokenizers do
      */
     int[] encode(String text, boolean addSpecial, boolean parseSpecial);
 
