@@ -33,6 +33,18 @@ import java.util.Arrays;
  * llama.cpp's {@code token_to_piece}). The space added in front on encoding is not removed here; see
  * {@link #stripsLeadingSpace()} for what llama.cpp's {@code detokenize} does with it.
  *
+ * <h2>What the shared tokenizer does around it (llama.cpp, vocab type SPM)</h2>
+ * <ul>
+ *   <li>{@code afterSpecial} is true for the first fragment and for every fragment that follows a
+ *       special-token fragment (control tokens when parse_special, and user-defined tokens, which
+ *       llama.cpp splits out even without parse_special); an empty input has no fragment and gives no
+ *       tokens (not even the space).</li>
+ *   <li>Defaults when the file does not say: BOS 1, EOS 2, unknown 0, add_bos true, add_eos false,
+ *       add_space_prefix true; with {@code add_special} BOS goes first (before the space-prefixed first
+ *       fragment) and EOS last when add_eos.</li>
+ *   <li>Decoding: see {@link #stripsLeadingSpace()}; {@code clean_spaces} is false for SPM.</li>
+ * </ul>
+ *
  * <p>Immutable and thread-safe: each {@link #encode} call works on its own arrays.
  */
 final class SpmModel implements VocabModel {

@@ -35,6 +35,21 @@ import java.util.List;
  * space (so {@code ▁hello} gives {@code " hello"}, a continuation piece its bare text), control /
  * unknown / user-defined tokens their text, unused and undefined tokens nothing.
  *
+ * <h2>What the shared tokenizer does around it (llama.cpp, vocab type WPM)</h2>
+ * <ul>
+ *   <li>Special tokens: {@code [CLS]} is BOS ({@code tokenizer.ggml.bos_token_id}, default 101; the
+ *       converter's {@code tokenizer.ggml.cls_token_id} is not read), {@code [SEP]} is
+ *       {@code tokenizer.ggml.seperator_token_id} (sic; default 102), unknown 100, padding 0, mask 103,
+ *       no EOS. With {@code add_special} llama.cpp puts BOS first and SEP last, whatever
+ *       {@code add_bos_token} / {@code add_sep_token} say (defaults: add_bos true, add_eos false,
+ *       add_sep true).</li>
+ *   <li>Decoding: no leading space is stripped ({@code add_space_prefix} is false for WPM), so
+ *       {@code [CLS] hello world} decodes as {@code " hello world"}; llama.cpp's {@code clean_spaces} is
+ *       true for WPM: after concatenating the pieces it removes the space in {@code " ?"}, {@code " !"},
+ *       {@code " ."}, {@code " ,"}, turns {@code " ' "} into {@code "'"}, and removes the space before
+ *       {@code 's}, {@code 'm}, {@code 're}, {@code 've}.</li>
+ * </ul>
+ *
  * <p>Immutable and thread-safe.
  */
 final class WordPieceModel implements VocabModel {
@@ -51,6 +66,7 @@ final class WordPieceModel implements VocabModel {
     private final int unknownId;
     /** Longest vocabulary string in UTF-16 units: bounds the longest-match search. */
     private final int maxTokenLength;
+    private final boolean stripsLeadingSpace;
     private final byte[][] pieces;
 
     WordPieceModel(Vocab vocab) {
@@ -66,6 +82,7 @@ final class WordPieceModel implements VocabModel {
             pieces[id] = piece(vocab, id);
         }
         this.maxTokenLength = max;
+        this.stripsLeadingSpace = vocab.flag(SpmModel.KEY_ADD_SPACE_PREFIX, false);
     }
 
     private static byte[] piece(Vocab vocab, int id) {
@@ -84,9 +101,13 @@ final class WordPieceModel implements VocabModel {
         return unknownId;
     }
 
-    /** WordPiece adds no space prefix, so there is no leading space to strip on decoding. */
+    /**
+     * Whether llama.cpp's {@code detokenize} strips one leading space from the first piece: its
+     * {@code add_space_prefix}, false for WPM unless the file sets {@code tokenizer.ggml.add_space_prefix}
+     * (the same rule as {@link SpmModel#stripsLeadingSpace()}).
+     */
     boolean stripsLeadingSpace() {
-        return vocab.flag(SpmModel.KEY_ADD_SPACE_PREFIX, false);
+        return stripsLeadingSpace;
     }
 
     @Override
