@@ -62,6 +62,32 @@ class WordPieceModelTest {
     }
 
     @Test
+    void piecesSpellTheNormalizedWords() {
+        // property: when no word is unknown, the pieces give " " + the normalized words joined by spaces
+        WordPieceModel m = bge();
+        java.util.Random r = new java.util.Random(11);
+        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"()[]-+=/\t\néèüßçñ中文日本語";
+        int checked = 0;
+        for (int i = 0; i < 500; i++) {
+            StringBuilder sb = new StringBuilder();
+            int n = r.nextInt(60);
+            for (int k = 0; k < n; k++) {
+                sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+            }
+            String text = sb.toString();
+            int[] ids = encode(m, text);
+            if (java.util.Arrays.stream(ids).anyMatch(id -> id == m.unknownId())) {
+                continue;
+            }
+            List<String> words = m.preprocess(text);
+            String expected = words.isEmpty() ? "" : " " + String.join(" ", words);
+            assertEquals(expected, decode(m, ids), TokenizerTestSupport.quote(text));
+            checked++;
+        }
+        assertEquals(true, checked > 300, "checked " + checked);
+    }
+
+    @Test
     void longWordsAndLongInputsStayLinear() {
         WordPieceModel m = bge();
         String word = "ab".repeat(50_000);
