@@ -23,9 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static io.github.moe4j.tokenizer.TokenizerTestSupport.decode;
-import static io.github.moe4j.tokenizer.TokenizerTestSupport.encode;
-import static io.github.moe4j.tokenizer.TokenizerTestSupport.quote;
+import static io.github.moe4j.tokenizer.SpmWpmTestSupport.decode;
+import static io.github.moe4j.tokenizer.SpmWpmTestSupport.encode;
+import static io.github.moe4j.tokenizer.SpmWpmTestSupport.quote;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,9 +48,9 @@ class SpmModelTest {
     }
 
     private static Stream<DynamicTest> fixtureCases(String name) {
-        Vocab vocab = VocabFixtures.vocab("vocab/" + name + ".gguf");
+        Vocab vocab = SpmWpmFixtures.vocab("vocab/" + name + ".gguf");
         SpmModel model = new SpmModel(vocab);
-        List<VocabFixtures.Case> cases = VocabFixtures.cases(name);
+        List<SpmWpmFixtures.Case> cases = SpmWpmFixtures.cases(name);
         assertEquals(46, cases.size(), name);
         return cases.stream().map(c -> DynamicTest.dynamicTest(name + " " + c, () ->
                 assertArrayEquals(c.ids(), encode(model, c.text()), name + " " + c)));
@@ -60,7 +60,7 @@ class SpmModelTest {
 
     @Test
     void mixtralTokenizerCases() throws IOException {
-        Vocab vocab = VocabFixtures.vocab("models/mixtral/mixtral-F16.gguf");
+        Vocab vocab = SpmWpmFixtures.vocab("models/mixtral/mixtral-F16.gguf");
         SpmModel model = new SpmModel(vocab);
         Path json = Fixtures.require("models/mixtral/tokenizer_cases.json");
         JsonObject root = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8)).getAsJsonObject();

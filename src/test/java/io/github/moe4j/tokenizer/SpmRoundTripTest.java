@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import static io.github.moe4j.tokenizer.TokenizerTestSupport.decode;
-import static io.github.moe4j.tokenizer.TokenizerTestSupport.encode;
-import static io.github.moe4j.tokenizer.TokenizerTestSupport.quote;
+import static io.github.moe4j.tokenizer.SpmWpmTestSupport.decode;
+import static io.github.moe4j.tokenizer.SpmWpmTestSupport.encode;
+import static io.github.moe4j.tokenizer.SpmWpmTestSupport.quote;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,7 +58,7 @@ class SpmRoundTripTest {
     @ValueSource(strings = {"vocab/ggml-vocab-llama-spm.gguf", "vocab/ggml-vocab-phi-3.gguf",
             "vocab/ggml-vocab-baichuan.gguf", "models/mixtral/mixtral-F16.gguf"})
     void piecesSpellTheTextWithItsSpacePrefix(String file) {
-        SpmModel model = new SpmModel(VocabFixtures.vocab(file));
+        SpmModel model = new SpmModel(SpmWpmFixtures.vocab(file));
         assertTrue(model.addSpacePrefix(), file);
         Random r = new Random(file.hashCode());
         List<String> failures = new ArrayList<>();
@@ -76,7 +76,7 @@ class SpmRoundTripTest {
     @ParameterizedTest
     @ValueSource(strings = {"vocab/ggml-vocab-llama-spm.gguf", "vocab/ggml-vocab-baichuan.gguf"})
     void longInputsStayFast(String file) {
-        SpmModel model = new SpmModel(VocabFixtures.vocab(file));
+        SpmModel model = new SpmModel(SpmWpmFixtures.vocab(file));
         Random r = new Random(7);
         StringBuilder sb = new StringBuilder();
         while (sb.length() < 200_000) {

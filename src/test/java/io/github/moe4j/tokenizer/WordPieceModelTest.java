@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static io.github.moe4j.tokenizer.TokenizerTestSupport.decode;
-import static io.github.moe4j.tokenizer.TokenizerTestSupport.encode;
+import static io.github.moe4j.tokenizer.SpmWpmTestSupport.decode;
+import static io.github.moe4j.tokenizer.SpmWpmTestSupport.encode;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,13 +19,13 @@ class WordPieceModelTest {
     private static final String NAME = "ggml-vocab-bert-bge";
 
     private static WordPieceModel bge() {
-        return new WordPieceModel(VocabFixtures.vocab("vocab/" + NAME + ".gguf"));
+        return new WordPieceModel(SpmWpmFixtures.vocab("vocab/" + NAME + ".gguf"));
     }
 
     @TestFactory
     Stream<DynamicTest> bertBgeCases() {
         WordPieceModel model = bge();
-        List<VocabFixtures.Case> cases = VocabFixtures.cases(NAME);
+        List<SpmWpmFixtures.Case> cases = SpmWpmFixtures.cases(NAME);
         assertEquals(46, cases.size());
         return cases.stream().map(c -> DynamicTest.dynamicTest(NAME + " " + c, () ->
                 assertArrayEquals(c.ids(), encode(model, c.text()), NAME + " " + c)));
@@ -81,7 +81,7 @@ class WordPieceModelTest {
             }
             List<String> words = m.preprocess(text);
             String expected = words.isEmpty() ? "" : " " + String.join(" ", words);
-            assertEquals(expected, decode(m, ids), TokenizerTestSupport.quote(text));
+            assertEquals(expected, decode(m, ids), SpmWpmTestSupport.quote(text));
             checked++;
         }
         assertEquals(true, checked > 300, "checked " + checked);

@@ -13,17 +13,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Reads the shared vocab fixtures: the GGUF vocabulary and llama.cpp's {@code .inp} / {@code .out} cases. */
-final class VocabFixtures {
+final class SpmWpmFixtures {
     static final String SEPARATOR = "\n__ggml_vocab_test__\n";
 
-    private VocabFixtures() {
+    private SpmWpmFixtures() {
     }
 
     /** One test string and the ids llama.cpp gives it (add_special = false, parse_special = false). */
     record Case(int index, String text, int[] ids) {
         @Override
         public String toString() {
-            return "case " + index + " " + TokenizerTestSupport.quote(text);
+            return "case " + index + " " + SpmWpmTestSupport.quote(text);
         }
     }
 

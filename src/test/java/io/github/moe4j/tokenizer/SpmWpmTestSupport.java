@@ -4,8 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Small helpers shared by the tokenizer model tests. */
-final class TokenizerTestSupport {
-    private TokenizerTestSupport() {
+final class SpmWpmTestSupport {
+    private SpmWpmTestSupport() {
     }
 
     /** Encodes {@code text} as one fragment at the start of the input (afterSpecial = true). */
