@@ -372,13 +372,19 @@ public final class GgufTokenizer implements Tokenizer {
     public String decode(int[] ids, boolean showSpecial) {
         byte[] buf = new byte[64];
         int len = 0;
-        for (int id : ids) {
-            byte[] p = piece(id, showSpecial);
-            if (len + p.length > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + p.length));
+        // SentencePiece: the space the encoder put in front of the text goes again, from the first token
+        // after a hidden BOS (a shown BOS is that first token, and has no space to lose)
+        int first = !showSpecial && addBos && ids.length > 0 && ids[0] == bos ? 1 : 0;
+        boolean strip = model.stripsLeadingSpace();
+        for (int i = 0; i < ids.length; i++) {
+            byte[] p = piece(ids[i], showSpecial);
+            int from = strip && i == first && p.length > 0 && p[0] == ' ' ? 1 : 0;
+            int n = p.length - from;
+            if (len + n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
             }
-            System.arraycopy(p, 0, buf, len, p.length);
-            len += p.length;
+            System.arraycopy(p, from, buf, len, n);
+            len += n;
         }
         return Utf8.decode(buf, len);
     }

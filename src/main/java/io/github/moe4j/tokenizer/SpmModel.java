@@ -124,7 +124,8 @@ final class SpmModel implements VocabModel {
      * Streaming ({@code token_to_piece} one token at a time, as llama.cpp's examples print) strips
      * nothing, so the output then starts with the space.
      */
-    boolean stripsLeadingSpace() {
+    @Override
+    public boolean stripsLeadingSpace() {
         return addSpacePrefix;
     }
 

@@ -28,7 +28,12 @@ public interface Tokenizer {
      */
     byte[] tokenBytes(int id);
 
-    /** Decodes a whole sequence to text; specials are included only when {@code showSpecial}. */
+    /**
+     * Decodes a whole sequence to text, as llama.cpp's {@code detokenize}: specials are included only
+     * when {@code showSpecial}, and SentencePiece vocabularies drop the space their encoder put in front
+     * of the text. To print generated tokens after a prompt use {@link #newStreamingDecoder}, which
+     * strips nothing.
+     */
     String decode(int[] ids, boolean showSpecial);
 
     /** A fresh decoder for streaming output, one token at a time (not thread-safe; one per stream). */

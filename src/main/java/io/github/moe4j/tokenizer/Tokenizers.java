@@ -33,13 +33,17 @@ public final class Tokenizers {
                 return new GgufTokenizer(vocab, bpe,
                         new GgufTokenizer.Defaults(11, 11, -1, -1, pre.addBosDefault(), false, false));
             }
-            // SPM/WPM: wired on merge
-            // case "llama" -> new GgufTokenizer(vocab, new SpmModel(vocab), new GgufTokenizer.Defaults(1, 2, 0, -1, true, false, false));
-            // case "bert" -> new GgufTokenizer(vocab, new WordPieceModel(vocab), new GgufTokenizer.Defaults(101, -1, 100, 102, true, false, true));
-            case "llama", "bert" -> throw new UnsupportedModelException(vocab.file() + ": tokenizer.ggml.model = '"
-                    + model + "' is not supported yet (byte-level BPE 'gpt2' is)");
+            case "llama" -> {
+                return new GgufTokenizer(vocab, new SpmModel(vocab),
+                        new GgufTokenizer.Defaults(1, 2, 0, -1, true, false, false));
+            }
+            case "bert" -> {
+                // BOS is [CLS]; with add_special llama.cpp puts [CLS] first and [SEP] last
+                return new GgufTokenizer(vocab, new WordPieceModel(vocab),
+                        new GgufTokenizer.Defaults(101, -1, 100, 102, true, false, true));
+            }
             default -> throw new UnsupportedModelException(vocab.file() + ": tokenizer.ggml.model = '" + model
-                    + "' is not a tokenizer moe4j knows (supported: gpt2)");
+                    + "' is not a tokenizer moe4j knows (supported: gpt2, llama, bert)");
         }
     }
 }

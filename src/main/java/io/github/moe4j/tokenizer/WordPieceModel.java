@@ -106,7 +106,8 @@ final class WordPieceModel implements VocabModel {
      * {@code add_space_prefix}, false for WPM unless the file sets {@code tokenizer.ggml.add_space_prefix}
      * (the same rule as {@link SpmModel#stripsLeadingSpace()}).
      */
-    boolean stripsLeadingSpace() {
+    @Override
+    public boolean stripsLeadingSpace() {
         return stripsLeadingSpace;
     }
 

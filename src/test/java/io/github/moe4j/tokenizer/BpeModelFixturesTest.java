@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class BpeModelFixturesTest {
 
     static String[] models() {
-        return TokenizerFixtures.GPT2_MODELS;
+        return TokenizerFixtures.ALL_MODELS;
     }
 
     private static int[] ints(JsonArray a) {
@@ -58,7 +58,17 @@ class BpeModelFixturesTest {
             String detok = c.get("detokenized").getAsString();
             int[] got = tok.encode(text, false, false);
             int[] gotSpecial = tok.encode(text, true, false);
-            String gotDetok = tok.decode(ids, true);
+            // the fixture's detokenized is the token pieces concatenated (llama_token_to_piece), which
+            // for SentencePiece keeps the encoder's leading space that decode() drops
+            java.io.ByteArrayOutputStream pieces = new java.io.ByteArrayOutputStream();
+            for (int id : ids) {
+                pieces.writeBytes(tok.tokenBytes(id));
+            }
+            String gotDetok = pieces.toString(java.nio.charset.StandardCharsets.UTF_8);
+            String decoded = tok.decode(ids, false);
+            if (!decoded.equals(text)) {
+                failures.add(BpeVocabFixturesTest.escape(text) + " decode(ids): got " + BpeVocabFixturesTest.escape(decoded));
+            }
             if (!Arrays.equals(ids, got)) {
                 failures.add(BpeVocabFixturesTest.escape(text) + " ids\n  expected " + Arrays.toString(ids) + "\n  got      " + Arrays.toString(got));
             }

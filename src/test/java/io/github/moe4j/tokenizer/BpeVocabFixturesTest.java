@@ -24,7 +24,7 @@ class BpeVocabFixturesTest {
     private static final String SEPARATOR = "\n__ggml_vocab_test__\n";
 
     static String[] vocabs() {
-        return TokenizerFixtures.GPT2_VOCABS;
+        return TokenizerFixtures.ALL_VOCABS;
     }
 
     static List<String> inputs(String name) throws IOException {

@@ -18,6 +18,16 @@ final class TokenizerFixtures {
             // test files present, vocab GGUF missing from the fixture snapshot (skipped)
             "qwen2", "llama-bpe", "command-r"};
 
+    /** Every vocabulary of llama.cpp's test set with .inp/.out files, through the full tokenizer. */
+    static final String[] ALL_VOCABS = {
+            "deepseek-coder", "deepseek-llm", "falcon", "gpt-2", "mpt", "refact", "starcoder",
+            "llama-spm", "phi-3", "bert-bge",
+            "qwen2", "llama-bpe", "command-r"};
+
+    /** Every fixture model (mixtral's vocabulary is SentencePiece, the others byte-level BPE). */
+    static final String[] ALL_MODELS = {
+            "qwen3moe", "qwen2moe", "olmoe", "granitemoe", "deepseek2-lite", "deepseek2-v3", "gpt-oss", "mixtral"};
+
     /** Fixture models whose vocabulary is byte-level BPE. */
     static final String[] GPT2_MODELS = {
             "qwen3moe", "qwen2moe", "olmoe", "granitemoe", "deepseek2-lite", "deepseek2-v3", "gpt-oss"};
