@@ -7,6 +7,7 @@ import io.github.moe4j.model.Decoder;
 import io.github.moe4j.model.DecoderState;
 import io.github.moe4j.model.KernelLinear;
 import io.github.moe4j.model.Linear;
+import io.github.moe4j.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,7 +30,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code moe4j logits -m MODEL --tokens 1,2,3 [--greedy N] -o OUT.f32}: the raw logits of a prompt
+ * {@code moe4j logits -m MODEL (--tokens 1,2,3 | -p TEXT) [--greedy N] -o OUT.f32}: the raw logits of a prompt
  * (one prefill) and of N greedy steps, as float32 little-endian rows {@code [n_prompt + N][n_vocab]},
  * plus one JSON object on stdout naming the tokens. A contract other tools call: keep it stable.
  */
@@ -44,7 +45,8 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--tokens", paramLabel = "IDS", description = "prompt token ids, comma-separated (e.g. 1,2,3)")
     String tokens;
 
-    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "prompt text (needs the tokenizer, not there yet: use --tokens)")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
+            description = "prompt text, tokenized as llama.cpp does (BOS as the model says, specials not parsed)")
     String prompt;
 
     @Option(names = "--greedy", paramLabel = "N", defaultValue = "0",
@@ -78,14 +80,20 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (prompt != null) {
-            throw new IllegalArgumentException("text prompts (-p) need the tokenizer, which is not implemented yet"
-                    + " (coming); pass token ids with --tokens");
+        if ((prompt == null) == (tokens == null)) {
+            throw new IllegalArgumentException("give the prompt with exactly one of -p TEXT or --tokens 1,2,3");
         }
-        if (tokens == null) {
-            throw new IllegalArgumentException("no prompt: pass token ids with --tokens 1,2,3");
+        int[] ids;
+        if (tokens != null) {
+            ids = parseTokens(tokens);
+        } else {
+            try (GgufModel g = GgufModel.open(model)) {
+                ids = Tokenizers.fromMetadata(g.metadata()).encode(prompt, true, false);
+            }
+            if (ids.length == 0) {
+                throw new IllegalArgumentException("-p: the prompt gives no tokens");
+            }
         }
-        int[] ids = parseTokens(tokens);
         int nGen = parseCount("--greedy", greedy, 0);
         int nThreads = threads == null ? WorkerPool.defaultThreads() : parseCount("--threads", threads, 1);
         if (nThreads > 1024) {

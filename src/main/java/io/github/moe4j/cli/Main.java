@@ -9,8 +9,8 @@ import java.io.PrintWriter;
 /** {@code moe4j}: the command-line front end. */
 @Command(name = "moe4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run Mixture-of-Experts language models stored as GGUF.",
-        subcommands = {InfoCommand.class, RunCommand.class, ChatCommand.class, BenchCommand.class, LogitsCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, RunCommand.class, ChatCommand.class, BenchCommand.class, TokenizeCommand.class,
+                LogitsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

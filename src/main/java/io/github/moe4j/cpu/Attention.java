@@ -1,6 +1,8 @@
 package io.github.moe4j.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -29,6 +31,7 @@ import static jdk.incubator.vector.VectorOperators.ADD;
  */
 public final class Attention {
     private static final VectorSpecies<Float> F = VectorOps.F;
+    private static final VectorSpecies<Double> DF = VectorOps.DF;
     private static final int L = F.length();
     /** Keys per block: the unit of f16 conversion and of the value accumulation. */
     private static final int KB = 16;
@@ -213,8 +216,22 @@ public final class Attention {
             b2 = q2.fma(k1, b2);
             b3 = q3.fma(k1, b3);
         }
-        float r0 = a0.reduceLanes(ADD), r1 = a1.reduceLanes(ADD), r2 = a2.reduceLanes(ADD), r3 = a3.reduceLanes(ADD);
-        float u0 = b0.reduceLanes(ADD), u1 = b1.reduceLanes(ADD), u2 = b2.reduceLanes(ADD), u3 = b3.reduceLanes(ADD);
+        float r0 = (float) ((DoubleVector) a0.convertShape(VectorOperators.F2D, DF, 0)).add(a0.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float r1 = (float) ((DoubleVector) a1.convertShape(VectorOperators.F2D, DF, 0)).add(a1.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float r2 = (float) ((DoubleVector) a2.convertShape(VectorOperators.F2D, DF, 0)).add(a2.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float r3 = (float) ((DoubleVector) a3.convertShape(VectorOperators.F2D, DF, 0)).add(a3.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float u0 = (float) ((DoubleVector) b0.convertShape(VectorOperators.F2D, DF, 0)).add(b0.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float u1 = (float) ((DoubleVector) b1.convertShape(VectorOperators.F2D, DF, 0)).add(b1.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float u2 = (float) ((DoubleVector) b2.convertShape(VectorOperators.F2D, DF, 0)).add(b2.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float u3 = (float) ((DoubleVector) b3.convertShape(VectorOperators.F2D, DF, 0)).add(b3.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
         for (; i < dk; i++) {   // dk % L tail
             float k0 = k[ko + i];
             float k1 = k[ko + ks + i];
@@ -249,7 +266,14 @@ public final class Attention {
             a2 = qv.fma(FloatVector.fromArray(F, k, ko + 2 * ks + i), a2);
             a3 = qv.fma(FloatVector.fromArray(F, k, ko + 3 * ks + i), a3);
         }
-        float r0 = a0.reduceLanes(ADD), r1 = a1.reduceLanes(ADD), r2 = a2.reduceLanes(ADD), r3 = a3.reduceLanes(ADD);
+        float r0 = (float) ((DoubleVector) a0.convertShape(VectorOperators.F2D, DF, 0)).add(a0.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float r1 = (float) ((DoubleVector) a1.convertShape(VectorOperators.F2D, DF, 0)).add(a1.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float r2 = (float) ((DoubleVector) a2.convertShape(VectorOperators.F2D, DF, 0)).add(a2.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        float r3 = (float) ((DoubleVector) a3.convertShape(VectorOperators.F2D, DF, 0)).add(a3.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
         for (; i < dk; i++) {   // dk % L tail
             float x = q[qo + i];
             r0 += x * k[ko + i];

@@ -4,6 +4,7 @@ import io.github.moe4j.quant.IQ4_NLFormat;
 import io.github.moe4j.quant.MXFP4Format;
 import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -83,22 +84,29 @@ final class CodebookKernels extends BlockKernel {
             acc0 = t0.fma(FloatVector.broadcast(F, scale(w, blk0, e8)), acc0);
             acc1 = t1.fma(FloatVector.broadcast(F, scale(w, blk1, e8)), acc1);
         }
-        if ((nb & 1) != 0) {
-            int b = nb - 1;
-            long blk = off + (long) b * bytes;
-            int xi = xo + 32 * b;
-            ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + qs, LE);
-            ByteVector l = v.and((byte) 0x0F).selectFrom(tbl);
-            ByteVector u = Simd.high(v).selectFrom(tbl);
-            FloatVector t = FloatVector.zero(F);
-            for (int p = 0; p < PARTS; p++) {
-                int j = p * FL;
-                t = ((FloatVector) l.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + j), t);
-                t = ((FloatVector) u.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
-            }
-            acc0 = t.fma(FloatVector.broadcast(F, scale(w, blk, e8)), acc0);
+        float tail = (nb & 1) != 0 ? lastBlock(w, off + (long) (nb - 1) * bytes, x, xo + 32 * (nb - 1), tbl) : 0f;
+        FloatVector red = acc0.add(acc1);
+        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD) + tail;
+    }
+
+    /**
+     * The odd last block of a row, at {@code blk}. Kept out of {@link #dot1} so that method stays small
+     * enough for C2 to inline everything it calls (past its node budget a call is left out of line,
+     * and a vector passed to it is boxed on the heap).
+     */
+    private float lastBlock(MemorySegment w, long blk, float[] x, int xi, ByteVector tbl) {
+        ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + offQs, LE);
+        ByteVector l = v.and((byte) 0x0F).selectFrom(tbl);
+        ByteVector u = Simd.high(v).selectFrom(tbl);
+        FloatVector t = FloatVector.zero(F);
+        for (int p = 0; p < PARTS; p++) {
+            int j = p * FL;
+            t = ((FloatVector) l.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + j), t);
+            t = ((FloatVector) u.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return scale(w, blk, e8m0) * (float) ((DoubleVector) t.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(t.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code dst = K[q] * scale}, as ggml's dequantize_row_iq4_nl / _mxfp4. */

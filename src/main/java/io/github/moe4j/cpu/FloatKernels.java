@@ -1,6 +1,7 @@
 package io.github.moe4j.cpu;
 
 import io.github.moe4j.tensor.GgmlType;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -122,7 +123,9 @@ final class FloatKernels implements DotKernel {
         for (int last = n - (FL); i <= last; i += FL) {
             a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        FloatVector red = a0.add(a1).add(a2.add(a3));
+        float s = (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             s += w.get(Simd.F32, off + 4L * i) * x[xo + i];
         }
@@ -142,7 +145,9 @@ final class FloatKernels implements DotKernel {
         for (int last = n - (FL); i <= last; i += FL) {
             a0 = Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        FloatVector red = a0.add(a1);
+        float s = (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             s += Simd.f16(w, off + 2L * i) * x[xo + i];
         }
@@ -165,7 +170,9 @@ final class FloatKernels implements DotKernel {
         for (int last = n - (FL); i <= last; i += FL) {
             a0 = Simd.bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        FloatVector red = a0.add(a1).add(a2.add(a3));
+        float s = (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             s += Float.intBitsToFloat((w.get(Simd.I16, off + 2L * i) & 0xFFFF) << 16) * x[xo + i];
         }

@@ -1,5 +1,6 @@
 package io.github.moe4j.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -16,9 +17,15 @@ final class Gemm {
     private Gemm() {
     }
 
-    /** 4 rows x 4 tokens: 16 accumulators, 8 loads per 16 fused multiply-adds. */
+    /** Floats of {@link #tile4x4}'s reduction scratch. */
+    static final int RED = 16 * FL;
+
+    /**
+     * 4 rows x 4 tokens: 16 accumulators, 8 loads per 16 fused multiply-adds; {@code red[ro, ro + RED)}
+     * is scratch for the reductions.
+     */
     static void tile4x4(float[] w, int wo, int ws, int cols, float[] x0, float[] x1, float[] x2, float[] x3, int xo,
-                        float[] y, int yo, int yStride) {
+                        float[] y, int yo, int yStride, float[] red, int ro) {
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
@@ -53,25 +60,49 @@ final class Gemm {
             a32 = r.fma(v2, a32);
             a33 = r.fma(v3, a33);
         }
-        int y1 = yo + yStride;
-        int y2 = y1 + yStride;
-        int y3 = y2 + yStride;
-        y[yo] = sum(a00, w, wo, x0, xo, k, cols);
-        y[y1] = sum(a01, w, wo, x1, xo, k, cols);
-        y[y2] = sum(a02, w, wo, x2, xo, k, cols);
-        y[y3] = sum(a03, w, wo, x3, xo, k, cols);
-        y[yo + 1] = sum(a10, w, w1, x0, xo, k, cols);
-        y[y1 + 1] = sum(a11, w, w1, x1, xo, k, cols);
-        y[y2 + 1] = sum(a12, w, w1, x2, xo, k, cols);
-        y[y3 + 1] = sum(a13, w, w1, x3, xo, k, cols);
-        y[yo + 2] = sum(a20, w, w2, x0, xo, k, cols);
-        y[y1 + 2] = sum(a21, w, w2, x1, xo, k, cols);
-        y[y2 + 2] = sum(a22, w, w2, x2, xo, k, cols);
-        y[y3 + 2] = sum(a23, w, w2, x3, xo, k, cols);
-        y[yo + 3] = sum(a30, w, w3, x0, xo, k, cols);
-        y[y1 + 3] = sum(a31, w, w3, x1, xo, k, cols);
-        y[y2 + 3] = sum(a32, w, w3, x2, xo, k, cols);
-        y[y3 + 3] = sum(a33, w, w3, x3, xo, k, cols);
+        // the 16 reductions go through memory and one loop: written out here they made this method too
+        // big for C2 to inline them all, and a vector passed to a call left out of line is boxed
+        a00.intoArray(red, ro);
+        a01.intoArray(red, ro + FL);
+        a02.intoArray(red, ro + 2 * FL);
+        a03.intoArray(red, ro + 3 * FL);
+        a10.intoArray(red, ro + 4 * FL);
+        a11.intoArray(red, ro + 5 * FL);
+        a12.intoArray(red, ro + 6 * FL);
+        a13.intoArray(red, ro + 7 * FL);
+        a20.intoArray(red, ro + 8 * FL);
+        a21.intoArray(red, ro + 9 * FL);
+        a22.intoArray(red, ro + 10 * FL);
+        a23.intoArray(red, ro + 11 * FL);
+        a30.intoArray(red, ro + 12 * FL);
+        a31.intoArray(red, ro + 13 * FL);
+        a32.intoArray(red, ro + 14 * FL);
+        a33.intoArray(red, ro + 15 * FL);
+        reduce4x4(red, ro, w, wo, ws, x0, x1, x2, x3, xo, k, cols, y, yo, yStride);
+    }
+
+    /** Finishes {@link #tile4x4}: accumulator {@code 4 row + token} of {@code red} plus its scalar tail. */
+    private static void reduce4x4(float[] red, int ro, float[] w, int wo, int ws, float[] x0, float[] x1, float[] x2,
+                                  float[] x3, int xo, int k, int cols, float[] y, int yo, int yStride) {
+        for (int row = 0; row < 4; row++) {
+            int wr = wo + row * ws;
+            for (int t = 0; t < 4; t++) {
+                float[] x = t == 0 ? x0 : t == 1 ? x1 : t == 2 ? x2 : x3;
+                FloatVector acc = FloatVector.fromArray(F, red, ro + (4 * row + t) * FL);
+                float s = (float) ((DoubleVector) acc.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(acc.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                        .reduceLanes(VectorOperators.ADD);
+                y[yo + t * yStride + row] = s + tail(w, wr, x, xo, k, cols);
+            }
+        }
+    }
+
+    /** The scalar tail {@code [k, cols)} of a row's dot product. */
+    private static float tail(float[] w, int wo, float[] x, int xo, int k, int cols) {
+        float s = 0f;
+        for (; k < cols; k++) {
+            s += w[wo + k] * x[xo + k];
+        }
+        return s;
     }
 
     /** 4 rows x 1 token. */
@@ -129,10 +160,7 @@ final class Gemm {
 
     /** The lanes of {@code acc} plus the scalar tail {@code [k, cols)}. */
     private static float sum(FloatVector acc, float[] w, int wo, float[] x, int xo, int k, int cols) {
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; k < cols; k++) {
-            s += w[wo + k] * x[xo + k];
-        }
-        return s;
+        return (float) ((DoubleVector) acc.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(acc.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD) + tail(w, wo, x, xo, k, cols);
     }
 }

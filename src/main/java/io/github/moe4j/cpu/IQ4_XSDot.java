@@ -3,6 +3,7 @@ package io.github.moe4j.cpu;
 import io.github.moe4j.quant.IQ4_NLFormat;
 import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -123,6 +124,8 @@ public final class IQ4_XSDot implements DotKernel {
                 acc1 = ((FloatVector) p1.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(h == 0 ? GROUP_1 : GROUP_3), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        FloatVector red = acc0.add(acc1);
+        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
     }
 }

@@ -53,7 +53,7 @@ public final class MatMul implements WorkerPool.RangeTask {
         }
         this.pool = Objects.requireNonNull(pool, "pool");
         this.maxCols = maxCols;
-        this.rows = new float[pool.threads()][TILE * maxCols];
+        this.rows = new float[pool.threads()][TILE * maxCols + Gemm.RED];
         this.mins = new float[pool.threads()][TILE * ((maxCols + 31) / 32)];
     }
 
@@ -160,7 +160,8 @@ public final class MatMul implements WorkerPool.RangeTask {
                 if (nr == TILE) {
                     for (; t + 4 <= t1; t += 4) {
                         Gemm.tile4x4(wd, 0, cols, cols, xb.token(t).values(), xb.token(t + 1).values(),
-                                xb.token(t + 2).values(), xb.token(t + 3).values(), 0, y, yOff + t * yStride + r, yStride);
+                                xb.token(t + 2).values(), xb.token(t + 3).values(), 0, y, yOff + t * yStride + r, yStride,
+                                wd, wd.length - Gemm.RED);
                     }
                     for (; t < t1; t++) {
                         Gemm.tile4x1(wd, 0, cols, cols, xb.token(t).values(), 0, y, yOff + t * yStride + r);

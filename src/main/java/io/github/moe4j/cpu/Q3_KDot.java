@@ -2,6 +2,7 @@ package io.github.moe4j.cpu;
 
 import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -141,6 +142,8 @@ public final class Q3_KDot implements DotKernel {
                 acc1 = ((FloatVector) ph.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(h == 0 ? HIGH_H0 : HIGH_H1), acc1);
             }
         }
-        return acc0.add(acc1).sub(bias.mul(4f)).reduceLanes(VectorOperators.ADD);
+        FloatVector red = acc0.add(acc1).sub(bias.mul(4f));
+        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
     }
 }

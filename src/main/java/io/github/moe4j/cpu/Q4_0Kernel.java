@@ -3,6 +3,7 @@ package io.github.moe4j.cpu;
 import io.github.moe4j.quant.Q4_0Format;
 import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -70,24 +71,32 @@ final class Q4_0Kernel extends BlockKernel {
             acc1 = t1.fma(FloatVector.broadcast(F, d1), acc1);
             corr += d0 * xs[sb + b] + d1 * xs[sb + b + 1];
         }
-        if ((nb & 1) != 0) {
-            int b = nb - 1;
-            long blk = off + (long) b * BYTES;
-            int xi = xo + 32 * b;
-            ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + QS, LE);
-            FloatVector t = FloatVector.zero(F);
-            for (int p = 0; p < PARTS; p++) {
-                int j = p * FL;
-                IntVector q = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
-                t = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + j), t);
-                t = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
-            }
-            float d = Simd.f16(w, blk);
-            acc0 = t.fma(FloatVector.broadcast(F, d), acc0);
-            corr += d * xs[sb + b];
+        float tail = (nb & 1) != 0 ? lastBlock(w, off, x, xs, xo, nb - 1) : 0f;
+        FloatVector red = acc0.add(acc1);
+        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD) - 8f * corr + tail;
+    }
+
+    /**
+     * Block {@code b} alone (the odd last block of a row). Kept out of {@link #dot1} so that method
+     * stays small enough for C2 to inline everything it calls (past its node budget a call is left
+     * out of line, and a vector passed to it is boxed on the heap).
+     */
+    private static float lastBlock(MemorySegment w, long off, float[] x, float[] xs, int xo, int b) {
+        long blk = off + (long) b * BYTES;
+        int xi = xo + 32 * b;
+        ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + QS, LE);
+        FloatVector t = FloatVector.zero(F);
+        for (int p = 0; p < PARTS; p++) {
+            int j = p * FL;
+            IntVector q = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+            t = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + j), t);
+            t = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8f * corr;
+        float d = Simd.f16(w, blk);
+        return d * ((float) ((DoubleVector) t.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(t.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD) - 8f * xs[(xo >> 5) + b]);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.github.moe4j.cpu;
 import io.github.moe4j.quant.Q4_1Format;
 import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -84,7 +85,9 @@ final class Q4_1Kernel extends BlockKernel {
             acc0 = t.fma(FloatVector.broadcast(F, Simd.f16(w, blk)), acc0);
             corr += Simd.f16(w, blk + M) * xs[sb + b];
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) + corr;
+        FloatVector red = acc0.add(acc1);
+        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD) + corr;
     }
 
     /** {@code dst = q * d} (the minimum goes to {@code mins}, applied through the activation's block sums). */

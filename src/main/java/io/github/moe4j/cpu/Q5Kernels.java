@@ -4,6 +4,7 @@ import io.github.moe4j.quant.Q5_0Format;
 import io.github.moe4j.quant.Q5_1Format;
 import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -88,7 +89,8 @@ final class Q5Kernels extends BlockKernel {
             float c = om < 0 ? -16f * d : Float.float16ToFloat(w.get(Simd.I16, blk + om));
             corr += c * xs[sb + b];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + corr;
+        return (float) ((DoubleVector) acc.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(acc.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD) + corr;
     }
 
     /** Q5_0: {@code dst = (q - 16) * d}; Q5_1: {@code dst = q * d}, {@code mins[b] = m}. */

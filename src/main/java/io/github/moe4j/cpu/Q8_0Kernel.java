@@ -3,6 +3,7 @@ package io.github.moe4j.cpu;
 import io.github.moe4j.quant.Q8_0Format;
 import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -50,18 +51,27 @@ final class Q8_0Kernel extends BlockKernel {
             acc0 = t0.fma(FloatVector.broadcast(F, Simd.f16(w, blk)), acc0);
             acc1 = t1.fma(FloatVector.broadcast(F, Simd.f16(w, blk + BYTES)), acc1);
         }
-        if ((nb & 1) != 0) {
-            int b = nb - 1;
-            long blk = off + (long) b * BYTES;
-            int xi = xo + 32 * b;
-            ByteVector q = ByteVector.fromMemorySegment(B32, w, blk + QS, LE);
-            FloatVector t = FloatVector.zero(F);
-            for (int p = 0; p < PARTS; p++) {
-                t = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + p * FL), t);
-            }
-            acc0 = t.fma(FloatVector.broadcast(F, Simd.f16(w, blk)), acc0);
+        float tail = (nb & 1) != 0 ? lastBlock(w, off, x, xo, nb - 1) : 0f;
+        FloatVector red = acc0.add(acc1);
+        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD) + tail;
+    }
+
+    /**
+     * Block {@code b} alone (the odd last block of a row). Kept out of {@link #dot1} so that method
+     * stays small enough for C2 to inline everything it calls (past its node budget a call is left
+     * out of line, and a vector passed to it is boxed on the heap).
+     */
+    private static float lastBlock(MemorySegment w, long off, float[] x, int xo, int b) {
+        long blk = off + (long) b * BYTES;
+        int xi = xo + 32 * b;
+        ByteVector q = ByteVector.fromMemorySegment(B32, w, blk + QS, LE);
+        FloatVector t = FloatVector.zero(F);
+        for (int p = 0; p < PARTS; p++) {
+            t = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + p * FL), t);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Simd.f16(w, blk) * (float) ((DoubleVector) t.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(t.convertShape(VectorOperators.F2D, Simd.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -33,6 +33,12 @@ final class Simd {
     static final int FL = F.length();
     /** Ints of the float shape (FL lanes). */
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /**
+     * Doubles of the float shape (FL / 2 lanes): sums of float lanes are taken by widening the two
+     * halves to double, where they are exact in practice and so independent of the order in which the
+     * JIT-compiled or interpreted Vector API adds lanes (see {@code VMath}).
+     */
+    static final VectorSpecies<Double> DF = VectorSpecies.of(double.class, F.vectorShape());
     /** FL bytes (128 bits at FL = 16): one load widens to one float vector. */
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(FL * 8));
     /** FL shorts (256 bits at FL = 16). */

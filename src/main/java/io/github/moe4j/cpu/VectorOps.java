@@ -1,5 +1,6 @@
 package io.github.moe4j.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,6 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorOps {
     /** The float species every kernel here uses (512 bits on AVX-512). Must stay a static final. */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Doubles of F's shape, for order-independent lane sums (see {@code VMath}). */
+    static final VectorSpecies<Double> DF = VectorSpecies.of(double.class, F.vectorShape());
     static final int L = F.length();
 
     private VectorOps() {
@@ -79,7 +82,9 @@ public final class VectorOps {
             FloatVector a = FloatVector.fromArray(F, x, off + i);
             acc0 = a.fma(a, acc0);
         }
-        double sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        FloatVector red = acc0.add(acc1);
+        double sum = (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, DF, 0)).add(red.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             float v = x[off + i];
             sum += v * v;
@@ -127,16 +132,8 @@ public final class VectorOps {
 
     /** {@code x = exp(x - max)} in place; returns the sum (float lanes, finished in double). */
     static double expAndSum(float[] x, int off, int n, float max) {
-        int bound = F.loopBound(n);
-        FloatVector vsum = FloatVector.zero(F);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(x, off + i);
-            vsum = vsum.add(e);
-        }
-        double sum = vsum.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
+        double sum = VMath.expMap(VMath.EXP_SHIFTED, x, off, null, 0, x, off, n, max, 0f);
+        for (int i = F.loopBound(n); i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
@@ -164,12 +161,8 @@ public final class VectorOps {
     /** @see ScalarOps#silu(float[], int, float[], int, int) */
     public static void silu(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         ScalarOps.checkUnary("silu", src, srcOff, dst, dstOff, n);
-        int bound = F.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
-            x.div(x.neg().lanewise(VectorOperators.EXP).add(1.0f)).intoArray(dst, dstOff + i);
-        }
+        VMath.expMap(VMath.SILU, src, srcOff, null, 0, dst, dstOff, n, 0f, 0f);
+        int i = F.loopBound(n);
         for (; i < n; i++) {
             float x = src[srcOff + i];
             dst[dstOff + i] = x / (1.0f + (float) Math.exp(-x));
@@ -179,13 +172,8 @@ public final class VectorOps {
     /** @see ScalarOps#sigmoid(float[], int, float[], int, int) */
     public static void sigmoid(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         ScalarOps.checkUnary("sigmoid", src, srcOff, dst, dstOff, n);
-        int bound = F.loopBound(n);
-        FloatVector one = FloatVector.broadcast(F, 1.0f);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
-            one.div(x.neg().lanewise(VectorOperators.EXP).add(1.0f)).intoArray(dst, dstOff + i);
-        }
+        VMath.expMap(VMath.SIGMOID, src, srcOff, null, 0, dst, dstOff, n, 0f, 0f);
+        int i = F.loopBound(n);
         for (; i < n; i++) {
             dst[dstOff + i] = 1.0f / (1.0f + (float) Math.exp(-src[srcOff + i]));
         }
@@ -194,13 +182,8 @@ public final class VectorOps {
     /** @see ScalarOps#swiglu(float[], int, float[], int, float[], int, int) */
     public static void swiglu(float[] gate, int gateOff, float[] up, int upOff, float[] dst, int dstOff, int n) {
         ScalarOps.checkBinary("swiglu", gate, gateOff, up, upOff, dst, dstOff, n);
-        int bound = F.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector g = FloatVector.fromArray(F, gate, gateOff + i);
-            FloatVector u = FloatVector.fromArray(F, up, upOff + i);
-            g.div(g.neg().lanewise(VectorOperators.EXP).add(1.0f)).mul(u).intoArray(dst, dstOff + i);
-        }
+        VMath.expMap(VMath.SWIGLU, gate, gateOff, up, upOff, dst, dstOff, n, 0f, 0f);
+        int i = F.loopBound(n);
         for (; i < n; i++) {
             float g = gate[gateOff + i];
             dst[dstOff + i] = g / (1.0f + (float) Math.exp(-g)) * up[upOff + i];
@@ -211,14 +194,8 @@ public final class VectorOps {
     public static void swigluOai(float[] gate, int gateOff, float[] up, int upOff, float[] dst, int dstOff, int n,
                                  float alpha, float limit) {
         ScalarOps.checkBinary("swigluOai", gate, gateOff, up, upOff, dst, dstOff, n);
-        int bound = F.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector g = FloatVector.fromArray(F, gate, gateOff + i).min(limit);
-            FloatVector u = FloatVector.fromArray(F, up, upOff + i).min(limit).max(-limit);
-            FloatVector glu = g.div(g.mul(-alpha).lanewise(VectorOperators.EXP).add(1.0f));
-            glu.mul(u.add(1.0f)).intoArray(dst, dstOff + i);
-        }
+        VMath.expMap(VMath.SWIGLU_OAI, gate, gateOff, up, upOff, dst, dstOff, n, alpha, limit);
+        int i = F.loopBound(n);
         for (; i < n; i++) {
             float g = Math.min(gate[gateOff + i], limit);
             float u = Math.max(Math.min(up[upOff + i], limit), -limit);
@@ -313,7 +290,9 @@ public final class VectorOps {
         for (; i <= n - L; i += L) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        FloatVector red = acc0.add(acc1).add(acc2.add(acc3));
+        float sum = (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, DF, 0)).add(red.convertShape(VectorOperators.F2D, DF, 1))
+                .reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }

@@ -15,8 +15,9 @@ public interface Tokenizer {
      * Tokenizes {@code text}.
      *
      * @param addSpecial   add BOS / EOS as the vocabulary's {@code add_bos_token} / {@code add_eos_token} say
-     * @param parseSpecial match special (control / user-defined) token text whole before BPE; when false
-     *                     such text is tokenized like any other text
+     * @param parseSpecial match control (and unknown) token text whole before BPE; when false such text is
+     *                     tokenized like any other text. User-defined tokens are matched whole either way,
+     *                     as llama.cpp and Hugging Face tokenizers do
      */
     int[] encode(String text, boolean addSpecial, boolean parseSpecial);
 
@@ -27,7 +28,12 @@ public interface Tokenizer {
      */
     byte[] tokenBytes(int id);
 
-    /** Decodes a whole sequence to text; specials are included only when {@code showSpecial}. */
+    /**
+     * Decodes a whole sequence to text, as llama.cpp's {@code detokenize}: specials are included only
+     * when {@code showSpecial}, and SentencePiece vocabularies drop the space their encoder put in front
+     * of the text. To print generated tokens after a prompt use {@link #newStreamingDecoder}, which
+     * strips nothing.
+     */
     String decode(int[] ids, boolean showSpecial);
 
     /** A fresh decoder for streaming output, one token at a time (not thread-safe; one per stream). */

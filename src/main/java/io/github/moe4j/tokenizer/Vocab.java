@@ -61,10 +61,19 @@ public final class Vocab {
         }
         this.scores = md.findArray(KEY_SCORES).map(a -> {
             checkLength(a, n, KEY_SCORES);
+            if (!a.elementType().isInteger() && a.elementType() != GgufValueType.FLOAT32
+                    && a.elementType() != GgufValueType.FLOAT64) {
+                throw new GgufFormatException(file, GgufFormatException.NO_OFFSET,
+                        KEY_SCORES + " is an array of " + a.elementType() + ", not of numbers");
+            }
             return a.toFloatArray();
         }).orElse(null);
         this.types = md.findArray(KEY_TOKEN_TYPE).map(a -> {
             checkLength(a, n, KEY_TOKEN_TYPE);
+            if (!a.elementType().isInteger()) {
+                throw new GgufFormatException(file, GgufFormatException.NO_OFFSET,
+                        KEY_TOKEN_TYPE + " is an array of " + a.elementType() + ", not of integers");
+            }
             return a.toIntArray();
         }).orElseGet(() -> {
             int[] t = new int[n];

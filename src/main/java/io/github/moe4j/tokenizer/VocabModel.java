@@ -17,4 +17,13 @@ interface VocabModel {
 
     /** The bytes a normal (non-special) token contributes to decoded text. */
     byte[] pieceBytes(int id);
+
+    /**
+     * Whether decoding a whole sequence drops one leading space from its first token (after a hidden
+     * BOS): SentencePiece vocabularies that add a space prefix when encoding, as llama.cpp's
+     * {@code detokenize}.
+     */
+    default boolean stripsLeadingSpace() {
+        return false;
+    }
 }
