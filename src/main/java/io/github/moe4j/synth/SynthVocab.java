@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  * special tokens at their real ids, and {@code [PADn]} (UNUSED) tokens where the real vocabulary pads.
  *
  * <p>With a vocabulary size other than the real one (for tests), specials with real ids below 1000 keep
- * them and the others are packed at the end.
+ * them, the others are packed at the end, reserved ones ({@code <|reserved_N|>}) are left out, and
+ * there is no padding.
  */
 final class SynthVocab {
     private SynthVocab() {
@@ -85,8 +86,14 @@ final class SynthVocab {
 
     /** Writes {@code tokenizer.ggml.*} for a vocabulary of {@code vocab} tokens. */
     static void write(GgufWriter w, SynthFamily f, int vocab, long seed) {
-        Spec spec = of(f);
         boolean real = vocab == f.vocab;
+        Spec spec = of(f);
+        if (!real) {
+            // a small test vocabulary keeps the named specials only
+            Spec full = spec;
+            spec = new Spec(full.pre(), full.specials().stream().filter(s -> !s.text().startsWith("<|reserved_"))
+                    .toList(), full.padFrom(), full.bos(), full.eos(), full.pad(), full.unk(), full.addBos());
+        }
         // place the specials
         String[] tokens = new String[vocab];
         int[] types = new int[vocab];
@@ -97,6 +104,9 @@ final class SynthVocab {
             }
         }
         int nextHigh = vocab - highSpecials;
+        if (nextHigh < 0) {
+            throw new IllegalArgumentException("--vocab " + vocab + " is too small for " + f.id + "'s special tokens");
+        }
         int padFrom = real ? spec.padFrom() : nextHigh;
         int[] remap = new int[spec.specials().size()];
         for (int i = 0; i < spec.specials().size(); i++) {
