@@ -169,7 +169,8 @@ final class SynthVocab {
 
     /**
      * {@code n} distinct tokens: the 256 byte tokens, then merges of two earlier tokens (the left part
-     * may start with 'Ġ', the space marker; the right part never does), at most 16 characters long.
+     * may start with 'Ġ', the space marker, and is at most 12 characters long; the right part is one of
+     * the first 4,096 tokens and never starts with 'Ġ'), at most 16 characters long.
      */
     static List<String> regularTokens(int n, long seed, List<String> merges) {
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x70CE11L);
@@ -196,15 +197,18 @@ final class SynthVocab {
             if (++guard > 100 * n) {
                 throw new IllegalStateException("could not make " + n + " distinct tokens");
             }
+            // any shortish token on the left, one of the first (shortest) tokens on the right
             String a = left.get(rnd.nextInt(left.size()));
-            String b = right.get(rnd.nextInt(right.size()));
+            String b = right.get(rnd.nextInt(Math.min(right.size(), 4096)));
             String t = a + b;
             if (t.length() > 16 || !seen.add(t)) {
                 continue;
             }
             tokens.add(t);
             merges.add(a + " " + b);
-            left.add(t);
+            if (t.length() <= 12) {
+                left.add(t);
+            }
             if (t.charAt(0) != byteChar(' ')) {
                 right.add(t);
             }
