@@ -71,11 +71,14 @@ async function runPp(n) {
     return n / ((performance.now() - s) / 1000);
 }
 
+let generated = [];
 async function runTg(n) {
     await seq.clearHistory();
     let k = 0;
+    generated = [];
     const s = performance.now();
-    for await (const _ of seq.evaluate([prompt[0]], {temperature: 0})) {
+    for await (const token of seq.evaluate([prompt[0]], {temperature: 0})) {
+        if (generated.length < 8) generated.push(token);
         if (++k >= n) break;
     }
     return k / ((performance.now() - s) / 1000);
@@ -90,7 +93,7 @@ for (let r = 0; r < reps; r++) {
     if (tg > 0) tgRates.push(await runTg(tg));
 }
 const out = {engine: "llama.cpp", binding: "node-llama-cpp", model: modelPath, threads,
-    load_ms: Math.round(loadMs), pp: {n: pp, tok_s: ppRates}, tg: {n: tg, tok_s: tgRates},
+    load_ms: Math.round(loadMs), pp: {n: pp, tok_s: ppRates}, tg: {n: tg, tok_s: tgRates, first_tokens: generated},
     rss_mb: Math.round(process.memoryUsage().rss / 1048576)};
 await context.dispose();
 await model.dispose();
