@@ -34,7 +34,8 @@ done
 # ---- the llama.cpp peer ----
 if [ ! -d "$here/node_modules/node-llama-cpp" ]; then
   echo "compare.sh: installing node-llama-cpp into $here/node_modules ..." >&2
-  (cd "$here" && npm install --no-audit --no-fund >&2)
+  # only the linux-x64 CPU binaries (about 85 MB), not the CUDA/Vulkan/ARM variants
+  (cd "$here" && npm install --omit=optional --no-audit --no-fund >&2)
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/moe4j-compare.XXXXXX")"
