@@ -28,6 +28,17 @@ class SynthCommandTest {
     }
 
     @Test
+    void sameSeedSameBytes() throws java.io.IOException {
+        Path a = dir.resolve("a.gguf");
+        Path b = dir.resolve("b.gguf");
+        for (Path p : new Path[]{a, b}) {
+            assertEquals(0, CliRunner.run("synth", "--like", "olmoe-1b-7b", "--layers", "1", "--vocab", "700",
+                    "--type", "Q4_K_M", "--seed", "5", "-o", p.toString()).exitCode());
+        }
+        assertEquals(-1L, java.nio.file.Files.mismatch(a, b), "two runs with the same seed differ");
+    }
+
+    @Test
     void badArgumentsExitOneWithAMessage() {
         CliRunner r = CliRunner.run("synth", "--like", "llama-4", "-o", dir.resolve("x.gguf").toString());
         assertEquals(1, r.exitCode());
