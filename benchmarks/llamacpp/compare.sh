@@ -11,6 +11,8 @@
 # the moe4j / llama.cpp ratio and the decode roofline: active weight bytes per token (from the file's
 # tensor types and expert_used_count) against a streaming-read bandwidth measured at the start of the
 # same run with the same thread count (streamread.c, 1 GiB, best of 10).
+# LLAMA_BENCH=path/to/llama-bench uses llama.cpp's own benchmark tool instead (build one tuned to this host,
+# offline, with build-llama-bench.sh); its pp/tg are llama-bench's (tg from an empty cache, no sampling).
 # Needs: node >= 18 and npm (first run only, registry access), gcc, a JDK 25 for moe4j.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -51,8 +53,19 @@ echo "compare.sh: load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)
 moe4j="${MOE4J:-$root/bin/moe4j}"   # override to benchmark another build
 moe4j_ok=1
 for r in $(seq 1 "$reps"); do
-  echo "compare.sh: run $r/$reps: llama.cpp" >&2
-  node "$here/bench.mjs" --model "$model" --pp "$pp" --tg "$tg" --threads "$threads" --reps 1 | tail -n 1 >> "$work/runs.jsonl"
+  if [ -n "${LLAMA_BENCH:-}" ]; then
+    echo "compare.sh: run $r/$reps: llama.cpp (llama-bench)" >&2
+    "$LLAMA_BENCH" -m "$model" -p "$pp" -n "$tg" -t "$threads" -r 1 -o json 2> "$work/llama-bench.err" > "$work/lb.json"
+    node -e '
+      const rows = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const pp = rows.find(r => r.n_prompt > 0 && r.n_gen === 0), tg = rows.find(r => r.n_gen > 0 && r.n_prompt === 0);
+      console.log(JSON.stringify({engine: "llama.cpp", binding: "llama-bench", model: process.argv[2], threads: Number(process.argv[3]),
+        pp: {n: pp?.n_prompt, tok_s: pp ? [pp.avg_ts] : []}, tg: {n: tg?.n_gen, tok_s: tg ? [tg.avg_ts] : []}}));
+    ' "$work/lb.json" "$model" "$threads" >> "$work/runs.jsonl"
+  else
+    echo "compare.sh: run $r/$reps: llama.cpp (node-llama-cpp)" >&2
+    node "$here/bench.mjs" --model "$model" --pp "$pp" --tg "$tg" --threads "$threads" --reps 1 | tail -n 1 >> "$work/runs.jsonl"
+  fi
   if [ "$moe4j_ok" = 1 ]; then
     echo "compare.sh: run $r/$reps: moe4j" >&2
     if out="$("$moe4j" bench -m "$model" -p "$pp" -n "$tg" -t "$threads" --json 2> "$work/moe4j.err")" \
