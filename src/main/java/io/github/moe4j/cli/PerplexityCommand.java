@@ -26,7 +26,9 @@ import java.util.concurrent.Callable;
  * model says), cut into chunks of {@code -c} tokens, each chunk evaluated from an empty cache with its
  * first token replaced by BOS when the model adds one, and only the second half of each chunk scored
  * (every scored token sees at least {@code c/2} tokens of context). Prints the running estimate after
- * each chunk and {@code PPL = X +/- Y}; with {@code --json} one object as the last line.
+ * each chunk and {@code PPL = X +/- Y}; with {@code --json} one object as the last line:
+ * {@code {"model": ..., "perplexity": X, "perplexity_err": E, "chunks": N, "tokens": T, "n_ctx": C, "scored": S,
+ * "seconds": s}} (a contract other tools call).
  */
 @Command(name = "perplexity", mixinStandardHelpOptions = true,
         description = "Perplexity of a model over a text, measured as llama-perplexity does.")
@@ -157,12 +159,12 @@ final class PerplexityCommand implements Callable<Integer> {
             if (json) {
                 Map<String, Object> j = new LinkedHashMap<>();
                 j.put("model", model.getFileName().toString());
-                j.put("ppl", nll.ppl());
-                j.put("ppl_err", nll.pplError());
+                j.put("perplexity", nll.ppl());
+                j.put("perplexity_err", nll.pplError());
+                j.put("chunks", nChunk);
+                j.put("tokens", tokens.length);
                 j.put("n_ctx", nCtx);
-                j.put("n_chunks", nChunk);
-                j.put("n_tokens", tokens.length);
-                j.put("n_scored", nll.count);
+                j.put("scored", nll.count);
                 j.put("seconds", seconds);
                 out.println(Json.line(j));
             }
