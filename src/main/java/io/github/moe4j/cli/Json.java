@@ -14,6 +14,39 @@ final class Json {
         return sb.toString();
     }
 
+    /** The value on one line ({@code {"a": 1, "b": [1, 2]}}), for "one JSON object as the last line" contracts. */
+    static String line(Object value) {
+        StringBuilder sb = new StringBuilder();
+        line(sb, value);
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, Object v) {
+        switch (v) {
+            case Map<?, ?> m -> {
+                sb.append('{');
+                boolean first = true;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    sb.append(first ? "" : ", ");
+                    first = false;
+                    string(sb, String.valueOf(e.getKey()));
+                    sb.append(": ");
+                    line(sb, e.getValue());
+                }
+                sb.append('}');
+            }
+            case List<?> l -> {
+                sb.append('[');
+                for (int i = 0; i < l.size(); i++) {
+                    sb.append(i > 0 ? ", " : "");
+                    line(sb, l.get(i));
+                }
+                sb.append(']');
+            }
+            case null, default -> write(sb, v, 0);
+        }
+    }
+
     private static void write(StringBuilder sb, Object v, int indent) {
         switch (v) {
             case null -> sb.append("null");
