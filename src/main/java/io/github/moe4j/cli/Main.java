@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** {@code moe4j}: the command-line front end. */
 @Command(name = "moe4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run Mixture-of-Experts language models stored as GGUF.",
-        subcommands = {InfoCommand.class, TokenizeCommand.class, LogitsCommand.class, PerplexityCommand.class,
+        subcommands = {InfoCommand.class, TokenizeCommand.class, ChatTemplateCommand.class, LogitsCommand.class, PerplexityCommand.class,
                 SynthCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
