@@ -10,7 +10,8 @@ import java.io.PrintWriter;
 @Command(name = "moe4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run Mixture-of-Experts language models stored as GGUF.",
         subcommands = {InfoCommand.class, RunCommand.class, ChatCommand.class, BenchCommand.class, TokenizeCommand.class,
-                LogitsCommand.class, PerplexityCommand.class, SynthCommand.class, CommandLine.HelpCommand.class})
+                ChatTemplateCommand.class, LogitsCommand.class, PerplexityCommand.class, SynthCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
