@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Renders every chat template in the shared fixtures with python jinja2, configured as
+HuggingFace transformers configures it, for a fixed set of conversations, and writes one JSON golden
+file per template under src/test/resources/template-goldens/ (the conversations included).
+
+Environment (as transformers' chat template compiler sets it up): ImmutableSandboxedEnvironment,
+trim_blocks, lstrip_blocks, the loopcontrols extension, a {% generation %} block that renders its
+body, tojson that keeps non-ASCII characters (json.dumps with ensure_ascii=False and optional indent,
+separators, sort_keys), raise_exception(msg) raising a TemplateError, strftime_now(fmt). strftime_now
+uses the fixed FIXED_NOW so that goldens are reproducible; the Java test injects the same instant.
+
+Usage: python3 scripts/template_goldens.py [fixtures/templates dir] [output dir]
+"""
+import json
+import os
+import sys
+from datetime import datetime
+
+import jinja2
+from jinja2 import nodes
+from jinja2.ext import Extension
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+FIXED_NOW = datetime(2024, 7, 26, 9, 5, 3)
+
+
+class GenerationBlock(Extension):
+    """{% generation %}...{% endgeneration %}: renders its body (transformers tracks the span)."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_render", []), [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
+
+
+def raise_exception(message):
+    raise jinja2.exceptions.TemplateError(message)
+
+
+def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+def strftime_now(fmt):
+    return FIXED_NOW.strftime(fmt)
+
+
+def make_env():
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                        extensions=[GenerationBlock, jinja2.ext.loopcontrols])
+    env.filters["tojson"] = tojson
+    env.globals["raise_exception"] = raise_exception
+    env.globals["strftime_now"] = strftime_now
+    return env
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the current weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "description": "City name, e.g. Zürich"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            },
+            "required": ["city"],
+        },
+    },
+}
+
+TOOL_CALL = {
+    "id": "call12345",
+    "type": "function",
+    "function": {"name": "get_weather", "arguments": {"city": "Zürich", "unit": "celsius"}},
+}
+
+
+def conversations(uses_thinking):
+    base = {"bos_token": "<s>", "eos_token": "</s>"}
+    convs = [
+        ("user_only", {"messages": [{"role": "user", "content": "Hello!"}], "add_generation_prompt": True}),
+        ("system_user", {"messages": [{"role": "system", "content": "You are a helpful assistant."},
+                                      {"role": "user", "content": "What is 2+2?"}],
+                         "add_generation_prompt": True}),
+        ("multi_turn", {"messages": [{"role": "user", "content": "Hi there"},
+                                     {"role": "assistant", "content": "Hello! How can I help?"},
+                                     {"role": "user", "content": "Tell me a joke about \"quotes\" & ünïcode ☃."}],
+                        "add_generation_prompt": True}),
+        ("multi_turn_no_gen", {"messages": [{"role": "system", "content": "Be brief."},
+                                            {"role": "user", "content": "Hi"},
+                                            {"role": "assistant", "content": "Hello."}],
+                               "add_generation_prompt": False}),
+        ("tools", {"messages": [{"role": "system", "content": "You can call tools."},
+                                {"role": "user", "content": "What's the weather in Zürich?"},
+                                {"role": "assistant", "content": "", "tool_calls": [TOOL_CALL]},
+                                {"role": "tool", "tool_call_id": "call12345", "name": "get_weather",
+                                 "content": "{\"temperature\": 21, \"unit\": \"celsius\"}"}],
+                   "tools": [WEATHER_TOOL], "add_generation_prompt": True}),
+        ("content_parts", {"messages": [{"role": "user", "content": [{"type": "text", "text": "Describe this."},
+                                                                     {"type": "text", "text": "Briefly, please."}]}],
+                           "add_generation_prompt": True}),
+    ]
+    if uses_thinking:
+        convs.append(("no_thinking", {"messages": [{"role": "user", "content": "Hello!"}],
+                                      "add_generation_prompt": True, "enable_thinking": False}))
+    out = []
+    for name, ctx in convs:
+        full = dict(base)
+        full.update(ctx)
+        out.append((name, full))
+    return out
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "..", "shared", "fixtures", "templates")
+    dst = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "..", "src", "test", "resources", "template-goldens")
+    os.makedirs(dst, exist_ok=True)
+    env = make_env()
+    for fname in sorted(os.listdir(src)):
+        if not fname.endswith(".jinja"):
+            continue
+        with open(os.path.join(src, fname), encoding="utf-8") as f:
+            source = f.read()
+        cases = []
+        try:
+            template = env.from_string(source)
+            compile_error = None
+        except Exception as e:  # noqa: BLE001 (every failure becomes an expected error)
+            template = None
+            compile_error = "%s: %s" % (type(e).__name__, e)
+        for name, ctx in conversations("enable_thinking" in source):
+            case = {"name": name, "context": ctx}
+            if template is None:
+                case["error"] = compile_error
+            else:
+                try:
+                    case["expected"] = template.render(**ctx)
+                except Exception as e:  # noqa: BLE001
+                    case["error"] = "%s: %s" % (type(e).__name__, e)
+            cases.append(case)
+        golden = {"template": fname, "jinja2": jinja2.__version__, "now": FIXED_NOW.isoformat(), "cases": cases}
+        with open(os.path.join(dst, fname[:-len(".jinja")] + ".json"), "w", encoding="utf-8") as f:
+            json.dump(golden, f, ensure_ascii=False, indent=1)
+            f.write("\n")
+        errors = sum(1 for c in cases if "error" in c)
+        print("%-60s %d cases, %d errors" % (fname, len(cases), errors))
+
+
+if __name__ == "__main__":
+    main()
