@@ -350,7 +350,7 @@ final class Builtins {
                 return total;
             }
             case "map" -> {
-                List<Object> items = Py.iterate(v, line);
+                List<Object> items = Py.truthy(v) ? Py.iterate(v, line) : List.of();
                 List<Object> out = new ArrayList<>(items.size());
                 if (args.isEmpty() && kw.containsKey("attribute")) {
                     Object attribute = kw.get("attribute");
@@ -379,7 +379,7 @@ final class Builtins {
                 String test = args.size() > ti ? Py.str(args.get(ti)) : null;
                 List<Object> targs = args.size() > ti + 1 ? args.subList(ti + 1, args.size()) : List.of();
                 List<Object> out = new ArrayList<>();
-                for (Object o : Py.iterate(v, line)) {
+                for (Object o : Py.truthy(v) ? Py.iterate(v, line) : List.of()) {
                     Object x = attr ? attrPath(r, o, attribute) : o;
                     boolean ok = test == null ? Py.truthy(x) : test(r, test, x, targs);
                     if (ok == keep) {

@@ -27,6 +27,14 @@ final class Py {
         }
     }
 
+    /** markupsafe's Markup: a string marked safe; {@code +} with a plain string escapes the plain one. */
+    record Markup(String s) {
+        static String escape(String v) {
+            return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&#34;")
+                    .replace("'", "&#39;");
+        }
+    }
+
     /** A Python tuple: an immutable list that prints with parentheses. */
     static final class Tuple extends AbstractList<Object> {
         private final Object[] items;

@@ -243,7 +243,7 @@ final class Renderer {
     }
 
     private void execSet(Ast.Set set, Scope s) {
-        Object v = eval(set.value(), s);
+        Object v = evalRaw(set.value(), s);
         if (set.attr() != null) {
             Object ns = s.lookup(set.targets().get(0));
             if (!(ns instanceof Namespace n)) {
@@ -361,7 +361,14 @@ final class Renderer {
 
     // ---- expressions -------------------------------------------------------------------------
 
+    /** Evaluates to a plain value (a Markup string becomes a String). */
     Object eval(Expr e, Scope s) {
+        Object v = evalRaw(e, s);
+        return v instanceof Py.Markup m ? m.s() : v;
+    }
+
+    /** Evaluates, keeping Markup (from safe/escape) so that '+' can escape the plain side as jinja2 does. */
+    Object evalRaw(Expr e, Scope s) {
         step();
         line = e.line();
         return switch (e) {
@@ -393,11 +400,16 @@ final class Renderer {
                 yield call(fn, args, kwargs);
             }
             case Filter f -> {
-                Object v = eval(f.value(), s);
+                Object v = evalRaw(f.value(), s);
                 List<Object> args = evalAll(f.args(), s);
                 Map<String, Object> kwargs = evalKw(f.kwargs(), s);
                 line = f.line();
-                yield Builtins.filter(this, f.name(), v, args, kwargs);
+                yield switch (f.name()) {
+                    case "safe" -> v instanceof Py.Markup ? v : new Py.Markup(Py.str(v));
+                    case "escape", "e" -> v instanceof Py.Markup ? v : new Py.Markup(Py.Markup.escape(Py.str(v)));
+                    case "forceescape" -> new Py.Markup(Py.Markup.escape(Py.str(v instanceof Py.Markup m ? m.s() : v)));
+                    default -> Builtins.filter(this, f.name(), v instanceof Py.Markup m ? m.s() : v, args, kwargs);
+                };
             }
             case Test t -> {
                 Object v = eval(t.value(), s);
@@ -427,9 +439,9 @@ final class Renderer {
                 }
                 yield true;
             }
-            case Cond c -> Py.truthy(eval(c.test(), s)) ? eval(c.then(), s)
+            case Cond c -> Py.truthy(eval(c.test(), s)) ? evalRaw(c.then(), s)
                     : c.otherwise() == null ? new Undefined("the inline if-expression on line " + c.line()
-                    + " evaluated to false and no else section was defined.") : eval(c.otherwise(), s);
+                    + " evaluated to false and no else section was defined.") : evalRaw(c.otherwise(), s);
             case ListLit l -> evalAll(l.items(), s);
             case TupleLit t -> new Tuple(evalAll(t.items(), s));
             case DictLit d -> {
@@ -470,17 +482,35 @@ final class Renderer {
     private Object binary(Binary b, Scope s) {
         String op = b.op();
         if (op.equals("and")) {
-            Object l = eval(b.left(), s);
-            return Py.truthy(l) ? eval(b.right(), s) : l;
+            Object l = evalRaw(b.left(), s);
+            return Py.truthy(unwrap(l)) ? evalRaw(b.right(), s) : l;
         }
         if (op.equals("or")) {
-            Object l = eval(b.left(), s);
-            return Py.truthy(l) ? l : eval(b.right(), s);
+            Object l = evalRaw(b.left(), s);
+            return Py.truthy(unwrap(l)) ? l : evalRaw(b.right(), s);
+        }
+        if (op.equals("+")) {
+            Object l = evalRaw(b.left(), s);
+            Object r = evalRaw(b.right(), s);
+            line = b.line();
+            boolean lm = l instanceof Py.Markup;
+            boolean rm = r instanceof Py.Markup;
+            if ((lm || rm) && (l instanceof String || lm) && (r instanceof String || rm)) {
+                String x = lm ? ((Py.Markup) l).s() : Py.Markup.escape((String) l);
+                String y = rm ? ((Py.Markup) r).s() : Py.Markup.escape((String) r);
+                checkSize((long) x.length() + y.length());
+                return new Py.Markup(x + y);
+            }
+            return Ops.binary(this, op, unwrap(l), unwrap(r));
         }
         Object l = eval(b.left(), s);
         Object r = eval(b.right(), s);
         line = b.line();
         return Ops.binary(this, op, l, r);
+    }
+
+    static Object unwrap(Object v) {
+        return v instanceof Py.Markup m ? m.s() : v;
     }
 
     Object call(Object fn, List<Object> args, Map<String, Object> kwargs) {
