@@ -9,6 +9,9 @@ body, tojson that keeps non-ASCII characters (json.dumps with ensure_ascii=False
 separators, sort_keys), raise_exception(msg) raising a TemplateError, strftime_now(fmt). strftime_now
 uses the fixed FIXED_NOW so that goldens are reproducible; the Java test injects the same instant.
 
+It also renders the hand-written engine snippets in src/test/resources/template-snippets/cases.json
+(each a template, a context and a name) into expected.json beside it.
+
 Usage: python3 scripts/template_goldens.py [fixtures/templates dir] [output dir]
 """
 import json
@@ -153,5 +156,27 @@ def main():
         print("%-60s %d cases, %d errors" % (fname, len(cases), errors))
 
 
+def snippets():
+    here = os.path.dirname(os.path.abspath(__file__))
+    folder = os.path.join(here, "..", "src", "test", "resources", "template-snippets")
+    with open(os.path.join(folder, "cases.json"), encoding="utf-8") as f:
+        cases = json.load(f)
+    env = make_env()
+    out = []
+    for case in cases:
+        case = dict(case)
+        try:
+            case["expected"] = env.from_string(case["template"]).render(**case["context"])
+        except Exception as e:  # noqa: BLE001
+            case["error"] = "%s: %s" % (type(e).__name__, e)
+        out.append(case)
+    golden = {"jinja2": jinja2.__version__, "now": FIXED_NOW.isoformat(), "cases": out}
+    with open(os.path.join(folder, "expected.json"), "w", encoding="utf-8") as f:
+        json.dump(golden, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print("snippets: %d cases, %d errors" % (len(out), sum(1 for c in out if "error" in c)))
+
+
 if __name__ == "__main__":
     main()
+    snippets()

@@ -247,12 +247,6 @@ final class Lexer {
             } catch (NumberFormatException e) {
                 throw error("integer literal too large: " + text);
             }
-        } else if (m.group(2) == null) {
-            // '1e3' is a float in jinja2 only with a fraction; keep its int part, leave the rest to the parser
-            String ip = m.group(1).replace("_", "");
-            out.add(new Tok(Type.INT, ip, Long.parseLong(ip), line));
-            pos = m.start(3);
-            return;
         } else {
             out.add(new Tok(Type.FLOAT, text, Double.parseDouble(text), line));
         }

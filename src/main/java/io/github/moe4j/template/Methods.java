@@ -383,7 +383,7 @@ final class Methods {
                 break;
             }
             if (max >= 0 && out.size() >= max) {
-                out.add(strip(s.substring(i), null, false, true));
+                out.add(s.substring(i));
                 break;
             }
             int j = i;
@@ -407,7 +407,7 @@ final class Methods {
                 break;
             }
             if (max >= 0 && out.size() >= max) {
-                out.add(0, strip(s.substring(0, i), null, true, false));
+                out.add(0, s.substring(0, i));
                 break;
             }
             int j = i;
