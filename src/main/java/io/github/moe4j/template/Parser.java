@@ -13,7 +13,7 @@ final class Parser {
     /** Name of the placeholder that filter blocks and block sets apply their filters to. */
     static final String BODY = "\u0000body";
     /** Deepest nesting of blocks and expressions accepted (no stack overflow on hostile input). */
-    static final int MAX_DEPTH = 100;
+    static final int MAX_DEPTH = 200;
 
     private static final Set<String> COMPARE_OPS = Set.of("==", "!=", "<", ">", "<=", ">=");
 
@@ -377,19 +377,25 @@ final class Parser {
 
     private Expr parseOr() {
         Expr e = parseAnd();
+        int start = depth;
         while (cur().isName("or")) {
             int line = next().line();
+            enter();
             e = new Binary("or", e, parseAnd(), line);
         }
+        depth = start;
         return e;
     }
 
     private Expr parseAnd() {
         Expr e = parseNot();
+        int start = depth;
         while (cur().isName("and")) {
             int line = next().line();
+            enter();
             e = new Binary("and", e, parseNot(), line);
         }
+        depth = start;
         return e;
     }
 
@@ -407,6 +413,7 @@ final class Parser {
     private Expr parseCompare() {
         int line = cur().line();
         Expr first = parseMath1();
+        int start = depth;
         List<String> ops = new ArrayList<>();
         List<Expr> rest = new ArrayList<>();
         while (true) {
@@ -423,44 +430,58 @@ final class Parser {
             } else {
                 break;
             }
+            enter();
             rest.add(parseMath1());
         }
+        depth = start;
         return ops.isEmpty() ? first : new Compare(first, ops, rest, line);
     }
 
     private Expr parseMath1() {
         Expr e = parseConcat();
+        int start = depth;
         while (cur().isOp("+") || cur().isOp("-")) {
             Tok t = next();
+            enter();
             e = new Binary(t.text(), e, parseConcat(), t.line());
         }
+        depth = start;
         return e;
     }
 
     private Expr parseConcat() {
         Expr e = parseMath2();
+        int start = depth;
         while (cur().isOp("~")) {
             Tok t = next();
+            enter();
             e = new Binary("~", e, parseMath2(), t.line());
         }
+        depth = start;
         return e;
     }
 
     private Expr parseMath2() {
         Expr e = parsePow();
+        int start = depth;
         while (cur().isOp("*") || cur().isOp("/") || cur().isOp("//") || cur().isOp("%")) {
             Tok t = next();
+            enter();
             e = new Binary(t.text(), e, parsePow(), t.line());
         }
+        depth = start;
         return e;
     }
 
     private Expr parsePow() {
         Expr e = parseUnary(true);
+        int start = depth;
         while (cur().isOp("**")) {
             Tok t = next();
+            enter();
             e = new Binary("**", e, parseUnary(true), t.line());
         }
+        depth = start;
         return e;
     }
 
