@@ -84,7 +84,24 @@ TOOL_CALL = {
 }
 
 
-def conversations(uses_thinking):
+TOOL_CALL_STRING_ARGS = {
+    "id": "call67890",
+    "type": "function",
+    "function": {"name": "get_time", "arguments": "{\"timezone\": \"Europe/Zurich\"}"},
+}
+
+TIME_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "description": "Current local time",
+        "parameters": {"type": "object", "properties": {"timezone": {"type": "string"}}, "required": []},
+    },
+}
+
+
+def conversations(source):
+    uses_thinking = "enable_thinking" in source
     base = {"bos_token": "<s>", "eos_token": "</s>"}
     convs = [
         ("user_only", {"messages": [{"role": "user", "content": "Hello!"}], "add_generation_prompt": True}),
@@ -109,9 +126,55 @@ def conversations(uses_thinking):
                                                                      {"type": "text", "text": "Briefly, please."}]}],
                            "add_generation_prompt": True}),
     ]
+    convs += [
+        ("tools_no_calls", {"messages": [{"role": "user", "content": "Hi, what can you do?"}],
+                            "tools": [WEATHER_TOOL, TIME_TOOL], "add_generation_prompt": True}),
+        ("parallel_tool_calls", {"messages": [{"role": "user", "content": "Weather in Zürich and Bern?"},
+                                              {"role": "assistant", "content": "",
+                                               "tool_calls": [TOOL_CALL, dict(TOOL_CALL, id="call22222", function={
+                                                   "name": "get_weather", "arguments": {"city": "Bern"}})]},
+                                              {"role": "tool", "tool_call_id": "call12345", "name": "get_weather",
+                                               "content": "sunny"},
+                                              {"role": "tool", "tool_call_id": "call22222", "name": "get_weather",
+                                               "content": "rainy"},
+                                              {"role": "assistant", "content": "Zürich is sunny, Bern rainy."},
+                                              {"role": "user", "content": "Thanks"}],
+                                 "tools": [WEATHER_TOOL], "add_generation_prompt": True}),
+        ("tool_edge_cases", {"messages": [{"role": "user", "content": "Weather and time in Zürich?"},
+                                              {"role": "assistant", "content": None,
+                                               "tool_calls": [TOOL_CALL, TOOL_CALL_STRING_ARGS]},
+                                              {"role": "tool", "tool_call_id": "call12345", "name": "get_weather",
+                                               "content": "sunny"},
+                                              {"role": "tool", "tool_call_id": "call67890", "name": "get_time",
+                                               "content": "12:00"},
+                                              {"role": "assistant", "content": "Sunny, and it is noon."},
+                                              {"role": "user", "content": "Thanks"}],
+                                 "tools": [WEATHER_TOOL, TIME_TOOL], "add_generation_prompt": True}),
+        ("reasoning_history", {"messages": [{"role": "system", "content": "Think first."},
+                                            {"role": "user", "content": "2+2?"},
+                                            {"role": "assistant", "content": "<think>\nTwo plus two.\n</think>\n\n4",
+                                             "reasoning_content": "Two plus two."},
+                                            {"role": "user", "content": "And 3+3?"}],
+                               "add_generation_prompt": True}),
+        ("system_parts", {"messages": [{"role": "system", "content": [{"type": "text", "text": "Sys part."}]},
+                                       {"role": "user", "content": "Hi"}],
+                          "add_generation_prompt": False}),
+    ]
     if uses_thinking:
         convs.append(("no_thinking", {"messages": [{"role": "user", "content": "Hello!"}],
                                       "add_generation_prompt": True, "enable_thinking": False}))
+        convs.append(("thinking", {"messages": [{"role": "user", "content": "Hello!"},
+                                                {"role": "assistant", "content": "Hi.", "reasoning_content": "Greet."},
+                                                {"role": "user", "content": "Again"}],
+                                   "add_generation_prompt": True, "enable_thinking": True}))
+    if "reasoning_effort" in source:
+        convs.append(("reasoning_effort", {"messages": [{"role": "user", "content": "Hello!"}],
+                                           "add_generation_prompt": True, "reasoning_effort": "high"}))
+    if "documents" in source:
+        convs.append(("documents", {"messages": [{"role": "user", "content": "Summarize."}],
+                                    "documents": [{"title": "Doc A", "text": "Alpha text."},
+                                                  {"title": "Doc B", "text": "Beta text."}],
+                                    "add_generation_prompt": True}))
     out = []
     for name, ctx in convs:
         full = dict(base)
@@ -138,7 +201,7 @@ def main():
         except Exception as e:  # noqa: BLE001 (every failure becomes an expected error)
             template = None
             compile_error = "%s: %s" % (type(e).__name__, e)
-        for name, ctx in conversations("enable_thinking" in source):
+        for name, ctx in conversations(source):
             case = {"name": name, "context": ctx}
             if template is None:
                 case["error"] = compile_error

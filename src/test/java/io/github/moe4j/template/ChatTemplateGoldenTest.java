@@ -62,10 +62,15 @@ class ChatTemplateGoldenTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> context = (Map<String, Object>) toJava(golden.get("context"));
         if (golden.has("error")) {
-            assertThrows(ChatTemplateException.class, () -> {
+            String error = golden.get("error").getAsString();
+            ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> {
                 ChatTemplate t = ChatTemplates.compile(template, Files.readString(src, StandardCharsets.UTF_8), clock);
                 t.render(context);
-            }, "jinja2 raised " + golden.get("error").getAsString());
+            }, "jinja2 raised " + error);
+            if (error.startsWith("TemplateError: ")) {
+                // the template's own raise_exception(message): the same message, with the template line
+                assertEquals(template + ":" + e.line() + ": " + error.substring("TemplateError: ".length()), e.getMessage());
+            }
             return;
         }
         ChatTemplate t = ChatTemplates.compile(template, Files.readString(src, StandardCharsets.UTF_8), clock);
