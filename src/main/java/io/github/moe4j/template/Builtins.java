@@ -81,6 +81,7 @@ final class Builtins {
         if (n > Renderer.MAX_RANGE) {
             throw new TemplateError("Range too big. The sandbox blocks ranges larger than MAX_RANGE (" + Renderer.MAX_RANGE + ").", line);
         }
+        r.charge(n);
         List<Object> out = new ArrayList<>((int) n);
         for (long i = 0; i < n; i++) {
             out.add(start + i * step);
@@ -179,6 +180,7 @@ final class Builtins {
 
     static Object filter(Renderer r, String name, Object v, List<Object> args, Map<String, Object> kw) {
         int line = r.line;
+        r.charge(Renderer.cost(v));
         switch (name) {
             case "tojson" -> {
                 return Json.dumps(r, v, arg(args, kw, 1, "indent", null), arg(args, kw, 2, "separators", null),

@@ -48,6 +48,7 @@ final class Json {
         }
         Json j = new Json(r, ind, itemSep, keySep, sortKeys, ascii);
         j.write(v, 0);
+        r.charge(j.sb.length() >> 4);
         return j.sb.toString();
     }
 

@@ -56,6 +56,7 @@ final class Methods {
     }
 
     static Object call(Renderer r, Object self, String name, List<Object> args, Map<String, Object> kw) {
+        r.charge(Renderer.cost(self) + (args.isEmpty() ? 0 : Renderer.cost(args.get(0))));
         if (self instanceof String s) {
             return str(r, s, name, args, kw);
         }

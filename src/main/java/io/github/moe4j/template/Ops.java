@@ -12,6 +12,7 @@ final class Ops {
     }
 
     static boolean compare(Renderer r, String op, Object l, Object rv) {
+        r.charge(Renderer.cost(rv));
         return switch (op) {
             case "==" -> Py.eq(l, rv);
             case "!=" -> !Py.eq(l, rv);
@@ -78,6 +79,7 @@ final class Ops {
             String x = Py.str(a);
             String y = Py.str(b);
             r.checkSize((long) x.length() + y.length());
+            r.charge(((long) x.length() + y.length()) >> 4);
             return x.concat(y);
         }
         boolean nums = Py.isNumber(a) && Py.isNumber(b);
@@ -93,10 +95,12 @@ final class Ops {
                     }
                     if (a instanceof String x && b instanceof String y) {
                         r.checkSize((long) x.length() + y.length());
+                        r.charge(((long) x.length() + y.length()) >> 4);
                         return x.concat(y);
                     }
                     if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof Tuple) == (b instanceof Tuple)) {
                         r.checkSize((long) x.size() + y.size());
+                        r.charge((long) x.size() + y.size());
                         List<Object> out = new ArrayList<>(x);
                         out.addAll(y);
                         return a instanceof Tuple ? new Tuple(out) : out;
@@ -121,12 +125,14 @@ final class Ops {
                         String s = a instanceof String x ? x : (String) b;
                         long n = Math.max(0, Py.toLong(a instanceof String ? b : a));
                         r.checkSize(s.length() * n);
+                        r.charge((s.length() * n) >> 4);
                         return s.repeat((int) n);
                     }
                     if (a instanceof List<?> && Py.isInt(b) || b instanceof List<?> && Py.isInt(a)) {
                         List<?> l = a instanceof List<?> x ? x : (List<?>) b;
                         long n = Math.max(0, Py.toLong(a instanceof List ? b : a));
                         r.checkSize(l.size() * n);
+                        r.charge(l.size() * n);
                         List<Object> out = new ArrayList<>();
                         for (long i = 0; i < n; i++) {
                             out.addAll(l);

@@ -240,6 +240,9 @@ final class Py {
         if (depth > 500) {
             throw new TemplateError("value nested too deeply to print", 0);
         }
+        if (sb.length() > Renderer.MAX_OUTPUT) {
+            throw new TemplateError("printed value exceeds the limit of " + Renderer.MAX_OUTPUT + " characters", 0);
+        }
         if (v == null) {
             sb.append("None");
         } else if (v instanceof Boolean b) {

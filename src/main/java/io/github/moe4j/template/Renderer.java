@@ -110,6 +110,28 @@ final class Renderer {
         }
     }
 
+    /** Charges work proportional to a value's size (copies, scans) against the step limit. */
+    void charge(long n) {
+        steps += n;
+        if (steps > MAX_STEPS) {
+            throw error("template exceeded the limit of " + MAX_STEPS + " evaluation steps (endless loop?)");
+        }
+    }
+
+    /** The work of scanning or copying {@code v}: its element count, or a string's length / 16. */
+    static long cost(Object v) {
+        if (v instanceof String s) {
+            return s.length() >> 4;
+        }
+        if (v instanceof java.util.Collection<?> c) {
+            return c.size();
+        }
+        if (v instanceof Map<?, ?> m) {
+            return m.size();
+        }
+        return 0;
+    }
+
     void emit(String s) {
         if (out.length() + (long) s.length() > MAX_OUTPUT) {
             throw error("template output exceeds the limit of " + MAX_OUTPUT + " characters");
@@ -191,6 +213,7 @@ final class Renderer {
             throw error("TypeError: 'NoneType' object is not iterable");
         }
         List<Object> items = Py.iterate(iterable, line);
+        charge(items.size());
         if (f.filter() != null) {
             List<Object> kept = new ArrayList<>();
             for (Object item : items) {

@@ -37,6 +37,26 @@ class JinjaSandboxTest {
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void workOnLargeValuesCountsAgainstTheStepLimit() {
+        for (String src : List.of(
+                "{% for i in range(100000) %}{% set x = range(100000)|list %}{% endfor %}",
+                "{% set big = range(100000)|list %}{% for i in big %}{% if i in big %}{% endif %}{% endfor %}",
+                "{% set s = 'x' * 1000000 %}{% for i in range(100000) %}{% set n = s|length %}{% endfor %}",
+                "{% set s = 'x' * 1000000 %}{% for i in range(100000) %}{% set n = s.strip() %}{% endfor %}",
+                "{% set l = range(100000)|list %}{% for i in range(100000) %}{% set n = l|tojson %}{% endfor %}")) {
+            ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> render(src, Map.of()), src);
+            assertTrue(e.getMessage().contains("evaluation steps"), e.getMessage());
+        }
+    }
+
+    @Test
+    void selfReferencingNamespacesDoNotHang() {
+        fails("{% set ns = namespace() %}{% set ns.a = [ns, ns] %}{{ ns }}");
+        fails("{% set ns = namespace() %}{% set ns.a = [ns, ns] %}{{ ns.a|tojson }}");
+    }
+
+    @Test
     void hugeRangesAreRefused() {
         assertTrue(fails("{{ range(1000000)|length }}").getMessage().contains("Range too big"));
     }
