@@ -141,7 +141,7 @@ final class Builtins {
                 }
             }
         }
-        return new Undefined("'" + Py.typeName(obj) + " object' has no attribute '" + name + "'");
+        return Renderer.noAttr(obj, name);
     }
 
     // ---- argument helpers --------------------------------------------------------------------
@@ -496,7 +496,7 @@ final class Builtins {
                 }
                 return new Generator(out);
             }
-            default -> throw r.error("No filter named '" + name + "'.");
+            default -> throw r.error("No filter named '" + name + "' found.");
         }
     }
 
@@ -527,7 +527,19 @@ final class Builtins {
         if (v instanceof String s) {
             String t = Methods.strip(s, null, true, true).replace("_", "");
             try {
-                return Long.parseLong(t.startsWith("+") ? t.substring(1) : t, (int) Py.toLong(base));
+                int b = (int) Py.toLong(base);
+                boolean neg = t.startsWith("-");
+                String digits = t.startsWith("+") || neg ? t.substring(1) : t;
+                String lower = digits.toLowerCase(Locale.ROOT);
+                int prefixBase = lower.startsWith("0x") ? 16 : lower.startsWith("0o") ? 8 : lower.startsWith("0b") ? 2 : 0;
+                if (prefixBase != 0 && (b == 0 || b == prefixBase)) {
+                    digits = digits.substring(2);
+                    b = prefixBase;
+                } else if (b == 0) {
+                    b = 10;
+                }
+                long parsed = Long.parseLong(digits, b);
+                return neg ? -parsed : parsed;
             } catch (NumberFormatException | ClassCastException e) {
                 Object f = toFloat(v);
                 if (f instanceof Double d && Double.isFinite(d)) {
@@ -665,7 +677,7 @@ final class Builtins {
             case "test" -> {
                 return a instanceof String s && TEST_NAMES.contains(s);
             }
-            default -> throw r.error("No test named '" + name + "'.");
+            default -> throw r.error("No test named '" + name + "' found.");
         }
     }
 

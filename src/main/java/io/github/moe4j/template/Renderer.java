@@ -318,7 +318,7 @@ final class Renderer {
                     lastChanged = key;
                     return true;
                 };
-                default -> new Undefined("'LoopContext object' has no attribute '" + name + "'");
+                default -> noAttr(this, name);
             };
         }
     }
@@ -588,8 +588,13 @@ final class Renderer {
         return noAttr(obj, name);
     }
 
-    private static Undefined noAttr(Object obj, String name) {
-        return new Undefined("'" + Py.typeName(obj) + " object' has no attribute '" + name + "'");
+    /** jinja2's message for a missing attribute or item: "'dict object' has no attribute 'x'". */
+    static Undefined noAttr(Object obj, Object name) {
+        String type = obj == null ? "None" : Py.typeName(obj) + " object";
+        if (name instanceof String) {
+            return new Undefined(Py.repr(type) + " has no attribute " + Py.repr(name));
+        }
+        return new Undefined(type + " has no element " + Py.repr(name));
     }
 
     private static Undefined unsafe(Object obj, String name) {
@@ -628,12 +633,12 @@ final class Renderer {
                     }
                 }
             }
-            return new Undefined(Py.typeName(obj) + " index out of range");
+            return noAttr(obj, key);
         }
         if (key instanceof String name) {
             return getattr(obj, name);
         }
-        return new Undefined("'" + Py.typeName(obj) + " object' has no attribute " + Py.repr(key));
+        return noAttr(obj, key);
     }
 
     private Object slice(Object obj, Object start, Object stop, Object stepV) {
