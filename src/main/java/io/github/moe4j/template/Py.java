@@ -492,7 +492,7 @@ final class Py {
     /** Python iter(): lists, tuples, strings (code points), dict keys; undefined is empty. */
     static List<Object> iterate(Object v, int line) {
         if (v instanceof Undefined) {
-            return List.of();
+            return new ArrayList<>();
         }
         if (v instanceof List<?> l) {
             return new ArrayList<>(l);
@@ -501,7 +501,7 @@ final class Py {
             return new ArrayList<>(m.keySet());
         }
         if (v instanceof Generator g) {
-            return g.consume();
+            return new ArrayList<>(g.consume());
         }
         if (v instanceof String s) {
             List<Object> out = new ArrayList<>(s.length());
