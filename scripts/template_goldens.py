@@ -90,6 +90,28 @@ TOOL_CALL_STRING_ARGS = {
     "function": {"name": "get_time", "arguments": "{\"timezone\": \"Europe/Zurich\"}"},
 }
 
+SEARCH_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "search_docs",
+        "description": "Search the documentation.\nReturns matching passages.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "description": "What to look for"},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+                "score": {"type": "number", "description": "Minimum score", "default": 0.5},
+                "exact": {"type": "boolean", "default": False},
+                "tags": {"type": "array", "items": {"type": "string", "enum": ["api", "guide", "faq"]}},
+                "filter": {"type": "object", "properties": {"since": {"type": "string", "format": "date"},
+                                                            "lang": {"type": ["string", "null"]}},
+                           "required": ["since"]},
+            },
+            "required": ["query", "tags"],
+        },
+    },
+}
+
 TIME_TOOL = {
     "type": "function",
     "function": {
@@ -160,6 +182,37 @@ def conversations(source):
                                        {"role": "user", "content": "Hi"}],
                           "add_generation_prompt": False}),
     ]
+    convs += [
+        ("complex_tool_schema", {"messages": [{"role": "system", "content": "Use tools when helpful."},
+                                              {"role": "user", "content": "Find API docs since 2024 about auth"},
+                                              {"role": "assistant", "content": "Searching.", "tool_calls": [{
+                                                  "id": "call33333", "type": "function", "function": {
+                                                      "name": "search_docs",
+                                                      "arguments": {"query": "auth", "limit": 5, "score": 0.75,
+                                                                    "exact": True, "tags": ["api", "faq"],
+                                                                    "filter": {"since": "2024-01-01", "lang": None}}}}]},
+                                              {"role": "tool", "tool_call_id": "call33333", "name": "search_docs",
+                                               "content": "[{\"title\": \"Auth\", \"score\": 0.9}]"}],
+                                 "tools": [SEARCH_TOOL, WEATHER_TOOL], "add_generation_prompt": True}),
+        ("empty_messages", {"messages": [], "add_generation_prompt": True}),
+        ("only_system", {"messages": [{"role": "system", "content": "Only a system prompt."}],
+                         "add_generation_prompt": True}),
+        ("whitespace_content", {"messages": [{"role": "user", "content": "  padded\n\n"},
+                                             {"role": "assistant", "content": "\n  answer with trailing spaces  \n"},
+                                             {"role": "user", "content": "line1\nline2\r\n\ttabbed"}],
+                                "add_generation_prompt": True}),
+    ]
+    if "builtin_tools" in source:
+        convs.append(("builtin_tools", {"messages": [{"role": "user", "content": "Compute 2**10 in python."}],
+                                        "builtin_tools": ["code_interpreter", "brave_search"],
+                                        "tools": [WEATHER_TOOL], "date_string": "26 Jul 2024",
+                                        "add_generation_prompt": True}))
+    if "thinking" in source:
+        convs.append(("assistant_thinking_field", {"messages": [{"role": "user", "content": "Hi"},
+                                                                {"role": "assistant", "content": "Hello!",
+                                                                 "thinking": "User greets; reply."},
+                                                                {"role": "user", "content": "Bye"}],
+                                                   "add_generation_prompt": True}))
     if uses_thinking:
         convs.append(("no_thinking", {"messages": [{"role": "user", "content": "Hello!"}],
                                       "add_generation_prompt": True, "enable_thinking": False}))
