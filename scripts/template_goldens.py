@@ -14,6 +14,7 @@ It also renders the hand-written engine snippets in src/test/resources/template-
 
 Usage: python3 scripts/template_goldens.py [fixtures/templates dir] [output dir]
 """
+import copy
 import json
 import os
 import sys
@@ -260,7 +261,7 @@ def main():
                 case["error"] = compile_error
             else:
                 try:
-                    case["expected"] = template.render(**ctx)
+                    case["expected"] = template.render(**copy.deepcopy(ctx))
                 except Exception as e:  # noqa: BLE001
                     case["error"] = "%s: %s" % (type(e).__name__, e)
             cases.append(case)
@@ -282,7 +283,7 @@ def snippets():
     for case in cases:
         case = dict(case)
         try:
-            case["expected"] = env.from_string(case["template"]).render(**case["context"])
+            case["expected"] = env.from_string(case["template"]).render(**copy.deepcopy(case["context"]))
         except Exception as e:  # noqa: BLE001
             case["error"] = "%s: %s" % (type(e).__name__, e)
         out.append(case)
@@ -293,6 +294,129 @@ def snippets():
     print("snippets: %d cases, %d errors" % (len(out), sum(1 for c in out if "error" in c)))
 
 
+# ---- differential fuzz: random templates from a small grammar, rendered by jinja2 ------------------
+
+ATOMS = ["x", "y", "m", "m.a", "messages", "messages[0]", "messages[0].role", "none", "true", "false", "0", "1", "-2",
+         "2.5", "'ab c'", "''", "[]", "[1, 'a']", "{}", "{'k': 1, 'j': [2]}", "(1, 2)", "nope", "range(3)", "ns.v",
+         "messages[1].content", "'A,b, C'", "7", "0.1", "'ünï'", "[3, 1, 2]", "['b', 'A', 'c']"]
+BINOPS = [" + ", " - ", " * ", " / ", " // ", " % ", " ~ ", " == ", " != ", " < ", " >= ", " in ", " not in ",
+          " and ", " or "]
+POSTFIX = ["|length", "|tojson", "|trim", "|join(',')", "|list", "|first", "|last", "|int", "|float", "|string",
+           "|upper", "|lower", "|default(1)", "|select|list", "|sort", "|unique|list", "|reverse|list", "|sum", "|min",
+           "|max", "|abs", "|round", "|indent(2)", "|batch(2)|list", "|tojson(indent=1)", " is defined", " is string",
+           " is mapping", " is iterable", " is sequence", " is number", " is none", " is odd", ".split(',')",
+           ".strip()", ".get('k')", ".items()|list", ".keys()|list", ".startswith('a')", ".replace('a', 'b')",
+           ".upper()", ".title()", "[0]", "[1:]", "[::-1]", "['k']", ".a", "|wordcount", "|capitalize", "|title",
+           "|count", "|dictsort", "|items|list", "|map('string')|list", "|reject('none')|list", ".endswith(('c', 'C'))",
+           ".find('b')", ".count('a')", ".lstrip('A')", ".rsplit(',', 1)", "|replace(',', ';')", "|float|round(1)",
+           " is not none", "|selectattr('role', 'eq', 'user')|list", "|map(attribute='role')|join('/')"]
+
+
+def rexpr(rnd, depth):
+    e = rnd.choice(ATOMS)
+    if depth > 0 and rnd.randrange(3) == 0:
+        e = "(" + rexpr(rnd, depth - 1) + rnd.choice(BINOPS) + rexpr(rnd, depth - 1) + ")"
+    if rnd.random() < 0.5:
+        e += rnd.choice(POSTFIX)
+    if depth > 0 and rnd.randrange(5) == 0:
+        e = "(" + e + " if " + rexpr(rnd, depth - 1) + " else " + rexpr(rnd, depth - 1) + ")"
+    if depth > 0 and rnd.randrange(8) == 0:
+        e = "not " + e
+    return e
+
+
+def rblock(rnd, out, depth):
+    for _ in range(1 + rnd.randrange(4)):
+        ws = rnd.choice(["", "-"])
+        ws2 = rnd.choice(["", "-"])
+        k = rnd.randrange(4) if depth <= 0 else rnd.randrange(11)
+        if k == 0:
+            out.append("{{" + ws + " " + rexpr(rnd, 2) + " " + ws2 + "}}")
+        elif k == 1:
+            out.append(rnd.choice(["\n  text ", " t\n", "\n", "  \n\t", "|"]))
+        elif k == 2:
+            out.append("{%" + ws + " set a = " + rexpr(rnd, 1) + " " + ws2 + "%}{{ a }}")
+        elif k == 3:
+            out.append("{% set ns.v = " + rexpr(rnd, 1) + " %}\n")
+        elif k == 4:
+            out.append("{%" + ws + " for a in " + rexpr(rnd, 1) + rnd.choice(["", " if a"]) + " " + ws2 + "%}")
+            out.append(rnd.choice(["{{ loop.index }}", "{{ loop.first }}{{ loop.last }}", "{{ a }}", "\n",
+                                   "{{ loop.previtem }}", "{{ loop.revindex }}:{{ loop.length }}"]))
+            rblock(rnd, out, depth - 1)
+            if rnd.randrange(3) == 0:
+                out.append(rnd.choice(["{% break %}", "{% continue %}", "{% if loop.index > 1 %}{% break %}{% endif %}"]))
+            if rnd.randrange(4) == 0:
+                out.append("{% else %}")
+                rblock(rnd, out, depth - 1)
+            out.append("{% endfor %}")
+        elif k in (5, 6):
+            out.append("{%" + ws + " if " + rexpr(rnd, 1) + " " + ws2 + "%}")
+            rblock(rnd, out, depth - 1)
+            if rnd.random() < 0.5:
+                out.append("{% elif " + rexpr(rnd, 1) + " %}")
+                rblock(rnd, out, depth - 1)
+            if rnd.random() < 0.5:
+                out.append("{%- else -%}")
+                rblock(rnd, out, depth - 1)
+            out.append("{% endif %}\n")
+        elif k == 7:
+            out.append("{% macro mm(a, b=" + rexpr(rnd, 0) + ") %}")
+            rblock(rnd, out, depth - 1)
+            out.append("{{ b }}{% endmacro %}{{ mm(" + rexpr(rnd, 1) + ") }}")
+        elif k == 8:
+            out.append("{% filter " + rnd.choice(["upper", "trim", "title"]) + " %}")
+            rblock(rnd, out, depth - 1)
+            out.append("{% endfilter %}")
+        elif k == 9:
+            out.append("{% set blk %}")
+            rblock(rnd, out, depth - 1)
+            out.append("{% endset %}[{{ blk }}]")
+        else:
+            out.append("    {% if true %}\n  x\n    {% endif %}\n")
+
+
+FUZZ_CONTEXT = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}],
+                "x": 3, "y": "why", "m": {"a": [1, 2.5, "z"]}}
+
+
+def fuzz(successes=500, errors=150, seed=20240726):
+    import random
+    import warnings
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    here = os.path.dirname(os.path.abspath(__file__))
+    folder = os.path.join(here, "..", "src", "test", "resources", "template-snippets")
+    rnd = random.Random(seed)
+    env = make_env()
+    cases = []
+    ok = bad = 0
+    while ok < successes or bad < errors:
+        out = ["{% set ns = namespace(v=[1, 2]) %}"]
+        rblock(rnd, out, 3)
+        src = "".join(out)
+        case = {"name": "fuzz%d" % len(cases), "template": src, "context": FUZZ_CONTEXT}
+        try:
+            case["expected"] = env.from_string(src).render(**copy.deepcopy(FUZZ_CONTEXT))
+        except Exception as e:  # noqa: BLE001
+            case["error"] = "%s: %s" % (type(e).__name__, e)
+        if " object at 0x" in case.get("expected", "") or "generator object" in case.get("expected", ""):
+            continue  # Python object addresses: not reproducible
+        if "error" in case:
+            if bad >= errors:
+                continue
+            bad += 1
+        else:
+            if ok >= successes:
+                continue
+            ok += 1
+        cases.append(case)
+    golden = {"jinja2": jinja2.__version__, "now": FIXED_NOW.isoformat(), "seed": seed, "cases": cases}
+    with open(os.path.join(folder, "fuzz-expected.json"), "w", encoding="utf-8") as f:
+        json.dump(golden, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print("fuzz: %d cases, %d errors" % (len(cases), sum(1 for c in cases if "error" in c)))
+
+
 if __name__ == "__main__":
     main()
     snippets()
+    fuzz()

@@ -77,16 +77,12 @@ final class Builtins {
         if (step == 0) {
             throw new TemplateError("ValueError: range() arg 3 must not be zero", line);
         }
-        long n = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0) : (start > stop ? (start - stop - step - 1) / -step : 0);
+        long n = Py.Range.length(start, stop, step);
         if (n > Renderer.MAX_RANGE) {
             throw new TemplateError("Range too big. The sandbox blocks ranges larger than MAX_RANGE (" + Renderer.MAX_RANGE + ").", line);
         }
         r.charge(n);
-        List<Object> out = new ArrayList<>((int) n);
-        for (long i = 0; i < n; i++) {
-            out.add(start + i * step);
-        }
-        return out;
+        return new Py.Range(start, stop, step);
     }
 
     /** jinja2's cycler(). */
@@ -427,6 +423,9 @@ final class Builtins {
                 return (method.equals("ceil") ? Math.ceil(x) : Math.floor(x)) / scale;
             }
             case "indent" -> {
+                if (!(v instanceof String)) {
+                    throw r.error("TypeError: indent expects a string, not " + Py.typeName(v));
+                }
                 Object width = arg(args, kw, 0, "width", 4L);
                 boolean first = Py.truthy(arg(args, kw, 1, "first", false));
                 boolean blank = Py.truthy(arg(args, kw, 2, "blank", false));

@@ -76,7 +76,7 @@ final class Json {
             sb.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : Py.floatRepr(d));
         } else if (v instanceof String s) {
             string(s);
-        } else if (v instanceof List<?> l) {
+        } else if (v instanceof List<?> l && !(v instanceof Py.Range)) {
             if (l.isEmpty()) {
                 sb.append("[]");
                 return;

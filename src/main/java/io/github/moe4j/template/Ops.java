@@ -98,7 +98,8 @@ final class Ops {
                         r.charge(((long) x.length() + y.length()) >> 4);
                         return x.concat(y);
                     }
-                    if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof Tuple) == (b instanceof Tuple)) {
+                    if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof Tuple) == (b instanceof Tuple)
+                            && !(a instanceof Py.Range) && !(b instanceof Py.Range)) {
                         r.checkSize((long) x.size() + y.size());
                         r.charge((long) x.size() + y.size());
                         List<Object> out = new ArrayList<>(x);
@@ -128,7 +129,8 @@ final class Ops {
                         r.charge((s.length() * n) >> 4);
                         return s.repeat((int) n);
                     }
-                    if (a instanceof List<?> && Py.isInt(b) || b instanceof List<?> && Py.isInt(a)) {
+                    if ((a instanceof List<?> && Py.isInt(b) || b instanceof List<?> && Py.isInt(a))
+                            && !(a instanceof Py.Range) && !(b instanceof Py.Range)) {
                         List<?> l = a instanceof List<?> x ? x : (List<?>) b;
                         long n = Math.max(0, Py.toLong(a instanceof List ? b : a));
                         r.checkSize(l.size() * n);

@@ -762,10 +762,10 @@ final class Parser {
             return new Test(value, name, a.args(), negated, line);
         }
         Tok t = cur();
+        // as jinja2: a name, literal, list or dict right after the test name is its one argument
         boolean argStart = (t.type() == Type.NAME || t.type() == Type.STRING || t.type() == Type.INT
-                || t.type() == Type.FLOAT || t.isOp("[") || t.isOp("{") || t.isOp("-"))
-                && !(t.isName("else") || t.isName("or") || t.isName("and") || t.isName("if") || t.isName("in")
-                || t.isName("not") || t.isName("is") || t.isName("recursive"));
+                || t.type() == Type.FLOAT || t.isOp("[") || t.isOp("{"))
+                && !(t.isName("else") || t.isName("or") || t.isName("and"));
         if (argStart) {
             Expr arg = parsePostfix(parseUnary(false));
             return new Test(value, name, List.of(arg), negated, line);

@@ -58,6 +58,38 @@ final class Py {
         }
     }
 
+    /** A Python range: a lazy sequence of ints that prints as {@code range(start, stop[, step])}. */
+    static final class Range extends AbstractList<Object> {
+        final long start;
+        final long stop;
+        final long step;
+        private final int size;
+
+        Range(long start, long stop, long step) {
+            this.start = start;
+            this.stop = stop;
+            this.step = step;
+            long n = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
+                    : (start > stop ? (start - stop - step - 1) / -step : 0);
+            this.size = (int) Math.min(Integer.MAX_VALUE, n);
+        }
+
+        static long length(long start, long stop, long step) {
+            return step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
+                    : (start > stop ? (start - stop - step - 1) / -step : 0);
+        }
+
+        @Override
+        public Object get(int i) {
+            return start + i * step;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+    }
+
     /** jinja2's namespace(): the one object whose attributes a template may assign. */
     static final class Namespace {
         final LinkedHashMap<String, Object> attrs = new LinkedHashMap<>();
@@ -147,6 +179,9 @@ final class Py {
         }
         if (v instanceof Tuple) {
             return "tuple";
+        }
+        if (v instanceof Range) {
+            return "range";
         }
         if (v instanceof List) {
             return "list";
@@ -255,6 +290,12 @@ final class Py {
             reprString(sb, s);
         } else if (v instanceof Undefined) {
             sb.append("Undefined");
+        } else if (v instanceof Range rg) {
+            sb.append("range(").append(rg.start).append(", ").append(rg.stop);
+            if (rg.step != 1) {
+                sb.append(", ").append(rg.step);
+            }
+            sb.append(')');
         } else if (v instanceof Tuple t) {
             sb.append('(');
             for (int i = 0; i < t.size(); i++) {
@@ -395,7 +436,8 @@ final class Py {
             return a.equals(b);
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
-            if ((a instanceof Tuple) != (b instanceof Tuple) || la.size() != lb.size()) {
+            if ((a instanceof Tuple) != (b instanceof Tuple) || (a instanceof Range) != (b instanceof Range)
+                    || la.size() != lb.size()) {
                 return false;
             }
             for (int i = 0; i < la.size(); i++) {

@@ -165,7 +165,19 @@ final class Renderer {
             line = st.line();
             switch (st) {
                 case Text t -> emit(t.text());
-                case Print p -> emit(Py.str(eval(p.expr(), s)));
+                case Print p -> {
+                    Object v;
+                    try {
+                        v = eval(p.expr(), s);
+                    } catch (TemplateError err) {
+                        v = folding ? Py.MISSING : fold(p.expr());
+                        if (v == Py.MISSING) {
+                            throw err;
+                        }
+                        v = unwrap(v);
+                    }
+                    emit(Py.str(v));
+                }
                 case If f -> {
                     boolean done = false;
                     for (int i = 0; i < f.tests().size(); i++) {
@@ -390,13 +402,66 @@ final class Renderer {
         return v instanceof Py.Markup m ? m.s() : v;
     }
 
-    /** Evaluates, keeping Markup (from safe/escape) so that '+' can escape the plain side as jinja2 does. */
+    /**
+     * Evaluates, keeping Markup (from safe/escape) so that '+' can escape the plain side as jinja2 does.
+     * When evaluation fails, an expression made of constants only is retried as jinja2's optimizer
+     * folds it at compile time (where a subscript goes through the lenient getitem).
+     */
     Object evalRaw(Expr e, Scope s) {
+        try {
+            return evalNode(e, s);
+        } catch (TemplateError err) {
+            if (folding || e instanceof Const || e instanceof Name || e instanceof Call) {
+                throw err;
+            }
+            Object v = fold(e);
+            if (v != Py.MISSING && safeRepr(v, 0)) {
+                return v;
+            }
+            throw err;
+        }
+    }
+
+    /** jinja2's has_safe_repr: values its optimizer may turn into constants. */
+    private static boolean safeRepr(Object v, int depth) {
+        if (depth > 100) {
+            return false;
+        }
+        if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Double || v instanceof String) {
+            return true;
+        }
+        if (v instanceof List<?> l && !(v instanceof Py.Range)) {
+            return l.stream().allMatch(x -> safeRepr(x, depth + 1));
+        }
+        if (v instanceof Map<?, ?> m) {
+            return m.entrySet().stream().allMatch(x -> safeRepr(x.getKey(), depth + 1) && safeRepr(x.getValue(), depth + 1));
+        }
+        return false;
+    }
+
+    /** The value jinja2's optimizer would fold {@code e} to, or MISSING when it is not a constant. */
+    private Object fold(Expr e) {
+        int savedLine = line;
+        folding = true;
+        try {
+            return evalNode(e, new Scope(null));
+        } catch (NotConstant | TemplateError ex) {
+            return Py.MISSING;
+        } finally {
+            folding = false;
+            line = savedLine;
+        }
+    }
+
+    private Object evalNode(Expr e, Scope s) {
         step();
         line = e.line();
         return switch (e) {
             case Const c -> c.value();
             case Name n -> {
+                if (folding) {
+                    throw new NotConstant();
+                }
                 Object v = s.lookup(n.name());
                 yield v == Py.MISSING ? new Undefined("'" + n.name() + "' is undefined") : v;
             }
@@ -413,9 +478,12 @@ final class Renderer {
                 Object b = sl.stop() == null ? null : eval(sl.stop(), s);
                 Object c = sl.step() == null ? null : eval(sl.step(), s);
                 line = sl.line();
-                yield slice(obj, a, b, c);
+                yield slice(obj, a, b, c, sl.obj());
             }
             case Call c -> {
+                if (folding) {
+                    throw new NotConstant();
+                }
                 Object fn = eval(c.fn(), s);
                 List<Object> args = evalAll(c.args(), s);
                 Map<String, Object> kwargs = evalKw(c.kwargs(), s);
@@ -641,7 +709,18 @@ final class Renderer {
         return noAttr(obj, key);
     }
 
-    private Object slice(Object obj, Object start, Object stop, Object stepV) {
+    /** Thrown while checking whether an expression is a compile-time constant in jinja2's sense. */
+    private static final class NotConstant extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotConstant() {
+            super(null, null, false, false);
+        }
+    }
+
+    private boolean folding;
+
+    private Object slice(Object obj, Object start, Object stop, Object stepV, Expr objExpr) {
         if (obj instanceof Undefined u) {
             throw u.fail(line);
         }
@@ -653,7 +732,11 @@ final class Renderer {
         } else if (obj instanceof List<?> l) {
             n = l.size();
         } else {
-            throw error("TypeError: '" + Py.typeName(obj) + "' object is not subscriptable");
+            if (folding) {
+                return new Undefined(Py.typeName(obj) + " object has no element slice");
+            }
+            throw error(obj instanceof Map ? "TypeError: unhashable type: 'slice'"
+                    : "TypeError: '" + Py.typeName(obj) + "' object is not subscriptable");
         }
         long step = sliceInt(stepV, 1);
         if (step == 0) {
@@ -687,6 +770,9 @@ final class Renderer {
                 sb.appendCodePoint(cps[i]);
             }
             return sb.toString();
+        }
+        if (obj instanceof Py.Range rg) {
+            return new Py.Range(rg.start + lo * rg.step, rg.start + hi * rg.step, rg.step * step);
         }
         List<?> l = (List<?>) obj;
         List<Object> res = new ArrayList<>(idx.size());

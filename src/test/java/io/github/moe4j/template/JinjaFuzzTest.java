@@ -82,6 +82,93 @@ class JinjaFuzzTest {
         }
     }
 
+    private static void block(Random rnd, StringBuilder sb, int depth) {
+        int n = 1 + rnd.nextInt(4);
+        for (int i = 0; i < n; i++) {
+            String ws = rnd.nextBoolean() ? "-" : "";
+            switch (depth <= 0 ? rnd.nextInt(4) : rnd.nextInt(12)) {
+                case 0 -> sb.append("{{").append(ws).append(' ').append(expr(rnd, 1)).append(" }}");
+                case 1 -> sb.append(rnd.nextBoolean() ? "\n  text " : " t\n");
+                case 2 -> sb.append("{% set a = ").append(expr(rnd, 1)).append(" %}");
+                case 3 -> sb.append("{%").append(ws).append(" set ns.v = ").append(expr(rnd, 1)).append(" %}\n");
+                case 4 -> {
+                    sb.append("{% for a in ").append(expr(rnd, 1)).append(rnd.nextBoolean() ? " if a" : "").append(" %}");
+                    block(rnd, sb, depth - 1);
+                    if (rnd.nextInt(3) == 0) {
+                        sb.append(rnd.nextBoolean() ? "{% break %}" : "{% continue %}");
+                    }
+                    if (rnd.nextInt(4) == 0) {
+                        sb.append("{% else %}");
+                        block(rnd, sb, depth - 1);
+                    }
+                    sb.append("{% endfor %}");
+                }
+                case 5, 6 -> {
+                    sb.append("{% if ").append(expr(rnd, 1)).append(" %}");
+                    block(rnd, sb, depth - 1);
+                    if (rnd.nextBoolean()) {
+                        sb.append("{% elif ").append(expr(rnd, 1)).append(" %}");
+                        block(rnd, sb, depth - 1);
+                    }
+                    if (rnd.nextBoolean()) {
+                        sb.append("{%- else -%}");
+                        block(rnd, sb, depth - 1);
+                    }
+                    sb.append("{% endif %}");
+                }
+                case 7 -> {
+                    sb.append("{% macro mm(a, b=").append(expr(rnd, 0)).append(") %}");
+                    block(rnd, sb, depth - 1);
+                    sb.append("{% endmacro %}{{ mm(").append(expr(rnd, 1)).append(") }}");
+                }
+                case 8 -> {
+                    sb.append("{% filter ").append(rnd.nextBoolean() ? "upper" : "trim").append(" %}");
+                    block(rnd, sb, depth - 1);
+                    sb.append("{% endfilter %}");
+                }
+                case 9 -> {
+                    sb.append("{% set blk %}");
+                    block(rnd, sb, depth - 1);
+                    sb.append("{% endset %}{{ blk|length }}");
+                }
+                case 10 -> {
+                    sb.append("{% generation %}");
+                    block(rnd, sb, depth - 1);
+                    sb.append("{% endgeneration %}");
+                }
+                default -> sb.append("{{ mm(1) if mm is defined else loop.index if loop is defined else 0 }}");
+            }
+        }
+    }
+
+    @Test
+    void randomStatementsFailCleanly() {
+        Random rnd = new Random(4242);
+        Map<String, Object> ctx = new LinkedHashMap<>();
+        ctx.put("messages", List.of(Map.of("role", "user", "content", "hi"), Map.of("role", "assistant", "content", "yo")));
+        ctx.put("x", 3);
+        ctx.put("y", "why");
+        ctx.put("m", Map.of("a", List.of(1, 2.5, "z")));
+        List<String> internal = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            StringBuilder sb = new StringBuilder("{% set ns = namespace(v=[1, 2]) %}");
+            block(rnd, sb, 3);
+            String src = sb.toString();
+            try {
+                ChatTemplates.compile("fuzz", src).render(ctx);
+            } catch (ChatTemplateException e) {
+                if (e.getMessage().contains("internal error")) {
+                    internal.add(src + "  ->  " + e.getMessage());
+                }
+            } catch (RuntimeException | Error e) {
+                fail("template " + src + " threw " + e);
+            }
+        }
+        if (!internal.isEmpty()) {
+            fail(internal.size() + " internal errors, e.g.\n" + String.join("\n", internal.subList(0, Math.min(15, internal.size()))));
+        }
+    }
+
     @Test
     void randomTemplatesFailCleanly() {
         Random rnd = new Random(12345);

@@ -28,12 +28,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * Hand-written templates exercising one engine feature each (whitespace control, loop variables,
  * namespace, macros, slices, tojson, Python printing, undefined, tests, filters, str methods, the
  * sandbox), checked byte for byte against python jinja2's output recorded by
- * {@code scripts/template_goldens.py} in {@code template-snippets/expected.json}.
+ * {@code scripts/template_goldens.py} in {@code template-snippets/expected.json}; and random templates
+ * from the script's grammar, in {@code fuzz-expected.json}.
  */
 class JinjaSnippetTest {
 
     static Stream<Arguments> cases() throws IOException {
-        Path f = Fixtures.projectRoot().resolve("src/test/resources/template-snippets/expected.json");
+        return read("expected.json");
+    }
+
+    /** Random templates from the script's small grammar (seeded), rendered by jinja2: a differential fuzz. */
+    static Stream<Arguments> fuzzCases() throws IOException {
+        return read("fuzz-expected.json");
+    }
+
+    private static Stream<Arguments> read(String file) throws IOException {
+        Path f = Fixtures.projectRoot().resolve("src/test/resources/template-snippets/" + file);
         JsonObject g = JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject();
         String now = g.get("now").getAsString();
         List<Arguments> out = new ArrayList<>();
@@ -42,6 +52,12 @@ class JinjaSnippetTest {
             out.add(Arguments.of(o.get("name").getAsString(), now, o));
         }
         return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fuzzCases")
+    void randomTemplatesRenderLikeJinja2(String name, String now, JsonObject c) {
+        rendersLikeJinja2(name, now, c);
     }
 
     @ParameterizedTest(name = "{0}")
