@@ -375,11 +375,49 @@ def rblock(rnd, out, depth):
             out.append("    {% if true %}\n  x\n    {% endif %}\n")
 
 
+WS_TEXT = ["\n", "  ", "\t", " \n ", "\n\n", "a", " b ", "\r\n", "  \n", "\n    ", "x\n  "]
+WS_TAGS = ["{%{s} if true {e}%}", "{%{s} if false {e}%}", "{%{s} endif {e}%}", "{%{s} else {e}%}", "{{{s} 'v' {e}}}",
+           "{#{s} c {e}#}", "{%{s} set q = 1 {e}%}", "{%{s} for i in [1, 2] {e}%}", "{%{s} endfor {e}%}",
+           "{%{s} raw {e}%} r {%{s} endraw {e}%}"]
+
+
+def ws_fuzz_template(rnd):
+    out = []
+    depth_if = depth_for = 0
+    for _ in range(rnd.randrange(3, 16)):
+        if rnd.random() < 0.5:
+            out.append(rnd.choice(WS_TEXT))
+            continue
+        tag = rnd.choice(WS_TAGS)
+        s, e = rnd.choice(["", "-", "+"]), rnd.choice(["", "-", "+"])
+        if tag.startswith("{{") or tag.startswith("{#"):
+            e = e.replace("+", "")
+            if tag.startswith("{{"):
+                s = s.replace("+", "")
+        if "endif" in tag or "else" in tag:
+            if depth_if == 0:
+                continue
+            if "endif" in tag:
+                depth_if -= 1
+        if "if true" in tag or "if false" in tag:
+            depth_if += 1
+        if "endfor" in tag:
+            if depth_for == 0:
+                continue
+            depth_for -= 1
+        elif "for i" in tag:
+            depth_for += 1
+        out.append(tag.replace("{s}", s).replace("{e}", e))
+    out.extend(["{% endif %}"] * depth_if)
+    out.extend(["{% endfor %}"] * depth_for)
+    return "".join(out)
+
+
 FUZZ_CONTEXT = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}],
                 "x": 3, "y": "why", "m": {"a": [1, 2.5, "z"]}}
 
 
-def fuzz(successes=500, errors=150, seed=20240726):
+def fuzz(successes=800, errors=150, seed=20240726):
     import random
     import warnings
     warnings.filterwarnings("ignore", category=SyntaxWarning)
@@ -390,9 +428,12 @@ def fuzz(successes=500, errors=150, seed=20240726):
     cases = []
     ok = bad = 0
     while ok < successes or bad < errors:
-        out = ["{% set ns = namespace(v=[1, 2]) %}"]
-        rblock(rnd, out, 3)
-        src = "".join(out)
+        if ok % 3 == 2 and rnd.random() < 0.5:
+            src = ws_fuzz_template(rnd)
+        else:
+            out = ["{% set ns = namespace(v=[1, 2]) %}"]
+            rblock(rnd, out, 3)
+            src = "".join(out)
         case = {"name": "fuzz%d" % len(cases), "template": src, "context": FUZZ_CONTEXT}
         try:
             case["expected"] = env.from_string(src).render(**copy.deepcopy(FUZZ_CONTEXT))

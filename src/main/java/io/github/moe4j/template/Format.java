@@ -61,7 +61,8 @@ final class Format {
             }
             sb.append(convert(r, value, conv, spec));
         }
-        if (named == null && ai < list.size()) {
+        boolean mappingLike = args instanceof Map || args instanceof List && !(args instanceof Tuple) || args instanceof Py.Namespace;
+        if (named == null && !mappingLike && ai < list.size()) {
             throw r.error("TypeError: not all arguments converted during string formatting");
         }
         return sb.toString();
