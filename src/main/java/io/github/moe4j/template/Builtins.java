@@ -314,6 +314,9 @@ final class Builtins {
                 List<Object> out = new ArrayList<>();
                 for (Object o : Py.iterate(v, line)) {
                     Object k = sortKey(attribute == null ? o : attrPath(r, o, attribute), cs);
+                    if (k instanceof Map || k instanceof List && !(k instanceof Tuple) || k instanceof Undefined) {
+                        throw r.error("TypeError: unhashable type: '" + Py.typeName(k) + "'");
+                    }
                     if (!Py.contains(seen, k, line)) {
                         seen.add(k);
                         out.add(o);
@@ -387,9 +390,15 @@ final class Builtins {
                 return new Generator(out);
             }
             case "int" -> {
+                if (v instanceof Undefined u) {
+                    throw u.fail(line);
+                }
                 return toInt(v, arg(args, kw, 0, "default", 0L), arg(args, kw, 1, "base", 10L));
             }
             case "float" -> {
+                if (v instanceof Undefined u) {
+                    throw u.fail(line);
+                }
                 Object d = toFloat(v);
                 return d == null ? arg(args, kw, 0, "default", 0.0) : d;
             }
@@ -626,16 +635,10 @@ final class Builtins {
                 return v instanceof Callable;
             }
             case "odd", "even" -> {
-                if (!Py.isInt(v)) {
-                    throw r.error("TypeError: not all arguments converted during string formatting");
-                }
-                return (Math.floorMod(Py.toLong(v), 2) == 1) == name.equals("odd");
+                return Py.eq(Ops.binary(r, "%", v, 2L), name.equals("odd") ? 1L : 0L);
             }
             case "divisibleby" -> {
-                if (!Py.isInt(v) || !Py.isInt(a) || Py.toLong(a) == 0) {
-                    throw r.error("TypeError: divisibleby needs integers");
-                }
-                return Math.floorMod(Py.toLong(v), Py.toLong(a)) == 0;
+                return Py.eq(Ops.binary(r, "%", v, a), 0L);
             }
             case "lower" -> {
                 return (Boolean) Methods.call(r, Py.str(v), "islower", List.of(), Map.of());

@@ -61,7 +61,8 @@ final class Format {
             }
             sb.append(convert(r, value, conv, spec));
         }
-        boolean mappingLike = args instanceof Map || args instanceof List && !(args instanceof Tuple) || args instanceof Py.Namespace;
+        boolean mappingLike = args instanceof Map || args instanceof List && !(args instanceof Tuple)
+                || args instanceof Py.Namespace || args instanceof Py.Undefined;
         if (named == null && !mappingLike && ai < list.size()) {
             throw r.error("TypeError: not all arguments converted during string formatting");
         }

@@ -653,7 +653,7 @@ final class Parser {
             return new GetItem(obj, new TupleLit(tuple, line), line);
         }
         if (parts[0] == null) {
-            throw error("expected a subscript");
+            return new GetItem(obj, new TupleLit(List.of(), line), line); // jinja2 reads x[] as x[()]
         }
         return new GetItem(obj, parts[0], line);
     }

@@ -238,10 +238,9 @@ final class Renderer {
             }
             items = kept;
         }
-        if (items.isEmpty()) {
-            exec(f.otherwise(), new Scope(s));
-            return;
-        }
+        // as jinja2 compiles it: the else block runs unless some iteration reached the end of the body
+        // (an empty loop, or every iteration left by break or continue)
+        boolean completed = false;
         LoopInfo loop = new LoopInfo(items);
         for (int i = 0; i < items.size(); i++) {
             step();
@@ -251,11 +250,15 @@ final class Renderer {
             ls.vars.put("loop", loop);
             try {
                 exec(f.body(), ls);
+                completed = true;
             } catch (BreakSignal b) {
                 break;
             } catch (ContinueSignal c) {
                 // next item
             }
+        }
+        if (!completed && !f.otherwise().isEmpty()) {
+            exec(f.otherwise(), new Scope(s));
         }
     }
 
