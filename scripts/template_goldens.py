@@ -298,7 +298,10 @@ def snippets():
 
 ATOMS = ["x", "y", "m", "m.a", "messages", "messages[0]", "messages[0].role", "none", "true", "false", "0", "1", "-2",
          "2.5", "'ab c'", "''", "[]", "[1, 'a']", "{}", "{'k': 1, 'j': [2]}", "(1, 2)", "nope", "range(3)", "ns.v",
-         "messages[1].content", "'A,b, C'", "7", "0.1", "'ünï'", "[3, 1, 2]", "['b', 'A', 'c']"]
+         "messages[1].content", "'A,b, C'", "7", "0.1", "'ünï'", "[3, 1, 2]", "['b', 'A', 'c']",
+         "'q\\'s \"d\"\\n'", "{'z': {'y': [1, {'x': none}]}}", "m.a[1]", "messages|last", "'  pad  '",
+         "(messages|first).content", "[none, 0, '', 'ok']", "1e3", "-0.0", "3 // 2", "10 ** 2", "(1,)",
+         "'x' if false", "dict(p=1, q='r')", "namespace(a=1).a", "'%s-%s' % (1, 'b')", "'{}|{}'.format(x, y)"]
 BINOPS = [" + ", " - ", " * ", " / ", " // ", " % ", " ~ ", " == ", " != ", " < ", " >= ", " in ", " not in ",
           " and ", " or "]
 POSTFIX = ["|length", "|tojson", "|trim", "|join(',')", "|list", "|first", "|last", "|int", "|float", "|string",
@@ -309,7 +312,14 @@ POSTFIX = ["|length", "|tojson", "|trim", "|join(',')", "|list", "|first", "|las
            ".upper()", ".title()", "[0]", "[1:]", "[::-1]", "['k']", ".a", "|wordcount", "|capitalize", "|title",
            "|count", "|dictsort", "|items|list", "|map('string')|list", "|reject('none')|list", ".endswith(('c', 'C'))",
            ".find('b')", ".count('a')", ".lstrip('A')", ".rsplit(',', 1)", "|replace(',', ';')", "|float|round(1)",
-           " is not none", "|selectattr('role', 'eq', 'user')|list", "|map(attribute='role')|join('/')"]
+           " is not none", "|selectattr('role', 'eq', 'user')|list", "|map(attribute='role')|join('/')",
+           "|tojson(sort_keys=true)", "|tojson(separators=(',', ':'))", " is in [1, 'a']", " is equalto 1",
+           " is divisibleby 3", " is true", " is boolean", " is integer", " is float", "|d('dflt', true)",
+           ".splitlines()", ".split()", ".lstrip()", ".rstrip(' \\n')", ".isdigit()", ".capitalize()",
+           ".partition(',')", "|sort(reverse=true)", "|sort(attribute='role')", "|unique(attribute='role')|list",
+           "|rejectattr('content', 'none')|list", "|batch(2, 0)|list", "|center(9)", "|indent(2, true)",
+           "|string|length", "|list|length", "|trim('a')", "|replace('a', '', 1)", "[-1]", "[1::2]", "[:-1]",
+           " ~ '!'", "|items|map('first')|list", "|dictsort(reverse=true)", "|tojson|length", "|first|string"]
 
 
 def rexpr(rnd, depth):
@@ -329,7 +339,7 @@ def rblock(rnd, out, depth):
     for _ in range(1 + rnd.randrange(4)):
         ws = rnd.choice(["", "-"])
         ws2 = rnd.choice(["", "-"])
-        k = rnd.randrange(4) if depth <= 0 else rnd.randrange(11)
+        k = rnd.randrange(4) if depth <= 0 else rnd.randrange(13)
         if k == 0:
             out.append("{{" + ws + " " + rexpr(rnd, 2) + " " + ws2 + "}}")
         elif k == 1:
@@ -371,6 +381,15 @@ def rblock(rnd, out, depth):
             out.append("{% set blk %}")
             rblock(rnd, out, depth - 1)
             out.append("{% endset %}[{{ blk }}]")
+        elif k == 10:
+            out.append("{% for k, v in " + rnd.choice(["m.items()", "{'a': 1, 'b': [2]}|dictsort", "[(1, 2), (3, 4)]",
+                                                       "m|items", "messages|map(attribute='role')|batch(1)|list"])
+                       + " %}{{ k }}={{ v }}{{ loop.cycle(',', ';') }}")
+            rblock(rnd, out, depth - 1)
+            out.append("{% endfor %}")
+        elif k == 11:
+            out.append("{% macro mk(p, q='d', r=none) %}<{{ p }}|{{ q }}|{{ r }}>{% endmacro %}{{ mk("
+                       + rexpr(rnd, 0) + rnd.choice(["", ", r=1", ", q=" + rexpr(rnd, 0), ", 2, 3"]) + ") }}")
         else:
             out.append("    {% if true %}\n  x\n    {% endif %}\n")
 

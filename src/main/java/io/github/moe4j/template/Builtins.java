@@ -164,6 +164,18 @@ final class Builtins {
         return item;
     }
 
+    /** jinja2's sort key with attributes: a list of the (comma-separated) attributes' values. */
+    private static Object sortKeys(Renderer r, Object item, Object attribute, boolean caseSensitive) {
+        if (attribute == null) {
+            return sortKey(item, caseSensitive);
+        }
+        List<Object> keys = new ArrayList<>();
+        for (String part : Py.isInt(attribute) ? new String[]{Py.str(attribute)} : Py.str(attribute).split(",")) {
+            keys.add(sortKey(attrPath(r, item, Py.isInt(attribute) ? attribute : part), caseSensitive));
+        }
+        return keys;
+    }
+
     private static Object sortKey(Object v, boolean caseSensitive) {
         return !caseSensitive && v instanceof String s ? s.toLowerCase(Locale.ROOT) : v;
     }
@@ -300,8 +312,7 @@ final class Builtins {
                 Object attribute = arg(args, kw, 2, "attribute", null);
                 List<Object> l = Py.iterate(v, line);
                 Comparator<Object> c = comparator(r);
-                l.sort((a, b) -> c.compare(sortKey(attribute == null ? a : attrPath(r, a, attribute), cs),
-                        sortKey(attribute == null ? b : attrPath(r, b, attribute), cs)));
+                l.sort((a, b) -> c.compare(sortKeys(r, a, attribute, cs), sortKeys(r, b, attribute, cs)));
                 if (rev) {
                     java.util.Collections.reverse(l);
                 }
@@ -314,7 +325,7 @@ final class Builtins {
                 List<Object> out = new ArrayList<>();
                 for (Object o : Py.iterate(v, line)) {
                     Object k = sortKey(attribute == null ? o : attrPath(r, o, attribute), cs);
-                    if (k instanceof Map || k instanceof List && !(k instanceof Tuple) || k instanceof Undefined) {
+                    if (k instanceof Map || k instanceof List && !(k instanceof Tuple)) {
                         throw r.error("TypeError: unhashable type: '" + Py.typeName(k) + "'");
                     }
                     if (!Py.contains(seen, k, line)) {
