@@ -39,6 +39,9 @@ final class VMath {
                 .add(v.convertShape(VectorOperators.F2D, d, 1)).reduceLanes(VectorOperators.ADD);
     }
 
+    /** Doubles of {@link #EXP_SPECIES}' shape, for its lane sums. */
+    private static final VectorSpecies<Double> EXP_DOUBLES = VectorSpecies.of(double.class, FloatVector.SPECIES_PREFERRED.vectorShape());
+
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
@@ -76,16 +79,17 @@ final class VMath {
         FloatVector vsum = FloatVector.zero(sp);
         for (int i = 0; i < bound; i += len) {
             FloatVector va = FloatVector.fromArray(sp, a, aOff + i);
-            FloatVector vb = null;
+            // no nullable vector here: a phi of null and a vector makes C2 box the vector on the heap
+            FloatVector vb = kind >= SWIGLU ? FloatVector.fromArray(sp, b, bOff + i) : one;
             FloatVector x;
-            switch (kind) {
-                case EXP_SHIFTED -> x = va.sub(p1);
-                case SWIGLU_OAI -> {
-                    va = va.min(p2);
-                    vb = FloatVector.fromArray(sp, b, bOff + i).min(p2).max(-p2);
-                    x = va.mul(-p1);
-                }
-                default -> x = va.neg();
+            if (kind == EXP_SHIFTED) {
+                x = va.sub(p1);
+            } else if (kind == SWIGLU_OAI) {
+                va = va.min(p2);
+                vb = vb.min(p2).max(-p2);
+                x = va.mul(-p1);
+            } else {
+                x = va.neg();
             }
             // e^x
             FloatVector xc = x.min(HI).max(LO);
@@ -107,16 +111,26 @@ final class VMath {
             e = e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, HI));
             e = e.blend(0f, x.compare(VectorOperators.LT, LO));
             e = e.blend(x, x.test(VectorOperators.IS_NAN));
-            FloatVector y = switch (kind) {
-                case EXP_SHIFTED -> e;
-                case SILU -> va.div(e.add(one));
-                case SIGMOID -> one.div(e.add(one));
-                case SWIGLU -> va.div(e.add(one)).mul(FloatVector.fromArray(sp, b, bOff + i));
-                default -> va.div(e.add(one)).mul(vb.add(one));
-            };
+            FloatVector y;
+            if (kind == EXP_SHIFTED) {
+                y = e;
+            } else if (kind == SILU) {
+                y = va.div(e.add(one));
+            } else if (kind == SIGMOID) {
+                y = one.div(e.add(one));
+            } else if (kind == SWIGLU) {
+                y = va.div(e.add(one)).mul(vb);
+            } else {
+                y = va.div(e.add(one)).mul(vb.add(one));
+            }
             y.intoArray(dst, dstOff + i);
             vsum = vsum.add(y);
         }
-        return kind == EXP_SHIFTED ? sum(vsum) : 0f;
+        if (kind != EXP_SHIFTED) {
+            return 0f;
+        }
+        // as sum(), written out with a constant species (see there)
+        return (float) ((DoubleVector) vsum.convertShape(VectorOperators.F2D, EXP_DOUBLES, 0))
+                .add(vsum.convertShape(VectorOperators.F2D, EXP_DOUBLES, 1)).reduceLanes(VectorOperators.ADD);
     }
 }
