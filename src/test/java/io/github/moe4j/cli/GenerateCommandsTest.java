@@ -102,7 +102,7 @@ class GenerateCommandsTest {
     void chatAtATerminalShowsPromptsAndProgress() {
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
-        String longMessage = "the sea and the sky ".repeat(30);   // more than one prefill micro-batch
+        String longMessage = "the sea and the sky ".repeat(10);   // more than one prefill micro-batch (64 tokens)
         int code = Main.run(new String[]{"chat", "-m", qwen(), "-n", "3", "--temp", "0", "-t", "1"},
                 new java.io.ByteArrayInputStream((longMessage + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 new java.io.PrintWriter(out), new java.io.PrintWriter(err), true);
