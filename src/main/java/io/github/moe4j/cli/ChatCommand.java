@@ -55,6 +55,10 @@ final class ChatCommand implements Callable<Integer> {
         boolean progress = main != null && main.stderrTerminal;
         BufferedReader in = new BufferedReader(new InputStreamReader(main != null ? main.in : System.in,
                 StandardCharsets.UTF_8));
+        if (opts.model == null) {
+            throw new IllegalArgumentException("chat needs -m MODEL (the bundled demo model completes text; it was"
+                    + " not trained to chat)");
+        }
         try (Model model = Model.load(opts.model, opts.loadOptions());
              SessionImpl session = (SessionImpl) model.newSession()) {
             List<ChatMessage> conversation = new ArrayList<>();

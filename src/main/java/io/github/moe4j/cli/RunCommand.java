@@ -37,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model model = Model.load(opts.model, opts.loadOptions()); Session session = model.newSession()) {
+        try (Model model = Model.load(opts.model(err), opts.loadOptions()); Session session = model.newSession()) {
             TokenListener print = t -> {
                 out.print(t.text());
                 out.flush();

@@ -8,9 +8,31 @@ import java.nio.file.Path;
 
 /** Options shared by {@code run} and {@code chat}: the model, threads, context and the sampler. */
 final class SamplingMixin {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "the .gguf file (for a split model, the first shard)")
+    /** The model shipped in the repository, used when {@code -m} is not given (see models/README.md). */
+    static final String DEMO_MODEL = "models/moe4j-demo-kjv.gguf";
+
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "the .gguf file (for a split model, the first shard); default: the bundled demo model "
+                    + DEMO_MODEL)
     Path model;
+
+    /**
+     * {@code -m}, or the bundled demo model under the installation ({@code -Dmoe4j.home}, which
+     * {@code bin/moe4j} sets), saying so on {@code err}.
+     */
+    Path model(java.io.PrintWriter err) {
+        if (model != null) {
+            return model;
+        }
+        String home = System.getProperty("moe4j.home");
+        Path demo = Path.of(home == null ? "." : home).resolve(DEMO_MODEL);
+        if (!java.nio.file.Files.isRegularFile(demo)) {
+            throw new IllegalArgumentException("no model: pass -m MODEL (the bundled demo model " + demo + " is not there)");
+        }
+        err.println("moe4j: no -m given, using the bundled demo model " + demo.normalize());
+        err.flush();
+        return demo;
+    }
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "0",
             description = "most tokens to generate per reply (default 0: until end of generation or a full context)")
