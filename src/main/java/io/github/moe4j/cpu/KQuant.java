@@ -1,6 +1,8 @@
 package io.github.moe4j.cpu;
 
 import io.github.moe4j.tensor.GgmlType;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,6 +33,19 @@ final class KQuant {
     }
 
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    // Shift counts and masks as constant vectors, not scalars: IntVector.lanewise(op, int) and
+    // ShortVector.lanewise(op, short) reach the 512-bit implementation through a virtual call inside the
+    // JDK whose type profile is shared by every kernel and shape in the process; once other shapes have
+    // run it is megamorphic, C2 leaves the call out of line wherever it has lost the receiver's exact
+    // type (after reinterpret/convert), and the out-of-line op runs the Java fallback: heap arrays and
+    // boxed vectors on every call (measured: 10 KB per 64-row Q6_K matvec). The vector-argument forms
+    // dispatch at the kernel's own call site, whose profile sees one shape.
+    static final IntVector SHIFT8 = IntVector.broadcast(IntVector.SPECIES_512, 8);
+    static final IntVector SHIFT16 = IntVector.broadcast(IntVector.SPECIES_512, 16);
+    static final ShortVector SHIFT8_S = ShortVector.broadcast(ShortVector.SPECIES_512, (short) 8);
+    static final ShortVector S_FF = ShortVector.broadcast(ShortVector.SPECIES_512, (short) 0xFF);
+    static final ShortVector S_80 = ShortVector.broadcast(ShortVector.SPECIES_512, (short) 0x80);
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);

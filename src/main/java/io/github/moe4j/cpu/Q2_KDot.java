@@ -106,17 +106,17 @@ public final class Q2_KDot implements DotKernel {
                 IntVector low = qs.lanewise(LSHR, SHIFT_01).and(0x03030303);     // elements 0..63 of the half
                 IntVector high = qs.lanewise(LSHR, SHIFT_23).and(0x03030303);    // elements 64..127
                 ShortVector lowEven = low.and(0x00FF00FF).reinterpretAsShorts();
-                ShortVector lowOdd = low.lanewise(LSHR, 8).and(0x00FF00FF).reinterpretAsShorts();
+                ShortVector lowOdd = low.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector highEven = high.and(0x00FF00FF).reinterpretAsShorts();
-                ShortVector highOdd = high.lanewise(LSHR, 8).and(0x00FF00FF).reinterpretAsShorts();
+                ShortVector highOdd = high.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector x0 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 128L * h, LE).reinterpretAsShorts();
                 ShortVector x1 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE).reinterpretAsShorts();
-                ShortVector x0Even = x0.and((short) 0xFF).lanewise(VectorOperators.XOR, (short) 0x80).sub((short) 0x80);
-                ShortVector x1Even = x1.and((short) 0xFF).lanewise(VectorOperators.XOR, (short) 0x80).sub((short) 0x80);
-                IntVector pl = lowEven.mul(x0Even).add(lowOdd.mul(x0.lanewise(ASHR, 8))).reinterpretAsInts();
-                IntVector ph = highEven.mul(x1Even).add(highOdd.mul(x1.lanewise(ASHR, 8))).reinterpretAsInts();
-                pl = pl.add(pl.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-                ph = ph.add(ph.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                ShortVector x0Even = x0.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
+                ShortVector x1Even = x1.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
+                IntVector pl = lowEven.mul(x0Even).add(lowOdd.mul(x0.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
+                IntVector ph = highEven.mul(x1Even).add(highOdd.mul(x1.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
+                pl = pl.add(pl.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16);
+                ph = ph.add(ph.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16);
                 acc0 = ((FloatVector) pl.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(h == 0 ? LOW_H0 : LOW_H1), acc0);
                 acc1 = ((FloatVector) ph.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(h == 0 ? HIGH_H0 : HIGH_H1), acc1);
             }

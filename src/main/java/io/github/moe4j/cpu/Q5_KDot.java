@@ -123,19 +123,19 @@ public final class Q5_KDot implements DotKernel {
                 IntVector low = wq.and(0x0F0F0F0F).or(bitLow.and(0x10101010));                    // 5-bit values
                 IntVector high = wq.lanewise(LSHR, 4).and(0x0F0F0F0F).or(bitHigh.and(0x10101010));
                 ShortVector lowEven = low.and(0x00FF00FF).reinterpretAsShorts();
-                ShortVector lowOdd = low.lanewise(LSHR, 8).and(0x00FF00FF).reinterpretAsShorts();
+                ShortVector lowOdd = low.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector highEven = high.and(0x00FF00FF).reinterpretAsShorts();
-                ShortVector highOdd = high.lanewise(LSHR, 8).and(0x00FF00FF).reinterpretAsShorts();
+                ShortVector highOdd = high.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
                 LongVector x0 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 128L * h, LE).reinterpretAsLongs();
                 LongVector x1 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE).reinterpretAsLongs();
                 ShortVector xl = x0.blend(x1.rearrange(SWAP_HALVES), HIGH_HALF).reinterpretAsShorts(); // [4h | 4h+2]
                 ShortVector xh = x1.blend(x0.rearrange(SWAP_HALVES), HIGH_HALF.not()).reinterpretAsShorts(); // [4h+1 | 4h+3]
-                ShortVector xlEven = xl.and((short) 0xFF).lanewise(VectorOperators.XOR, (short) 0x80).sub((short) 0x80);
-                ShortVector xhEven = xh.and((short) 0xFF).lanewise(VectorOperators.XOR, (short) 0x80).sub((short) 0x80);
-                IntVector pl = lowEven.mul(xlEven).add(lowOdd.mul(xl.lanewise(ASHR, 8))).reinterpretAsInts();
-                IntVector ph = highEven.mul(xhEven).add(highOdd.mul(xh.lanewise(ASHR, 8))).reinterpretAsInts();
-                pl = pl.add(pl.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-                ph = ph.add(ph.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                ShortVector xlEven = xl.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
+                ShortVector xhEven = xh.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
+                IntVector pl = lowEven.mul(xlEven).add(lowOdd.mul(xl.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
+                IntVector ph = highEven.mul(xhEven).add(highOdd.mul(xh.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
+                pl = pl.add(pl.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16);
+                ph = ph.add(ph.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16);
                 acc0 = ((FloatVector) pl.convert(VectorOperators.I2F, 0)).fma(sm.rearrange(h == 0 ? LOW_H0 : LOW_H1), acc0);
                 acc1 = ((FloatVector) ph.convert(VectorOperators.I2F, 0)).fma(sm.rearrange(h == 0 ? HIGH_H0 : HIGH_H1), acc1);
             }

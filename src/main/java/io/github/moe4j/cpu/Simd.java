@@ -33,6 +33,9 @@ final class Simd {
     static final int FL = F.length();
     /** Ints of the float shape (FL lanes). */
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Shift counts as constant vectors (why: see the note in {@link KQuant} on scalar shift counts). */
+    private static final IntVector SHIFT13 = IntVector.broadcast(I, 13);
+    private static final IntVector SHIFT16 = IntVector.broadcast(I, 16);
     /**
      * Doubles of the float shape (FL / 2 lanes): sums of float lanes are taken by widening the two
      * halves to double, where they are exact in practice and so independent of the order in which the
@@ -93,7 +96,7 @@ final class Simd {
      */
     static FloatVector halfToFloat(ShortVector h) {
         IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);   // sign-extended
-        FloatVector f = i.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+        FloatVector f = i.lanewise(VectorOperators.LSHL, SHIFT13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
         IntVector bits = f.reinterpretAsInts();
         return bits.lanewise(VectorOperators.OR, 0x7F800000, bits.and(0x7FFFFFFF).compare(VectorOperators.GE, 0x47800000))
                 .reinterpretAsFloats();
@@ -102,6 +105,6 @@ final class Simd {
     /** FL bfloat16 values as floats (exact: the bits shifted into the high half). */
     static FloatVector bf16ToFloat(ShortVector h) {
         IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
-        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        return i.lanewise(VectorOperators.LSHL, SHIFT16).reinterpretAsFloats();
     }
 }
