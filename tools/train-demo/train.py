@@ -21,7 +21,8 @@ def main():
     ap.add_argument("--data", default="data")
     ap.add_argument("--out", default="out")
     ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--budget-min", type=float, default=35.0)
+    ap.add_argument("--budget-min", type=float, default=35.0,
+                    help="without --steps: train until this many minutes have passed, cosine schedule over them")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--min-lr-frac", type=float, default=0.1)
@@ -78,7 +79,10 @@ def main():
     while step < total:
         lr_s = step / args.warmup if step < args.warmup else None
         if lr_s is None:
-            prog = min(1.0, (step - args.warmup) / max(1, total - args.warmup)) if total < 10 ** 9 else 0.0
+            if args.steps > 0:  # exactly reproducible: cosine over the given number of steps
+                prog = min(1.0, (step - args.warmup) / max(1, total - args.warmup))
+            else:  # wall-clock budget: cosine over the elapsed fraction of the budget
+                prog = min(1.0, (time.time() - t_start) / (args.budget_min * 60))
             lr_s = args.min_lr_frac + (1 - args.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * prog))
         for g in opt.param_groups:
             g["lr"] = args.lr * lr_s
@@ -92,13 +96,8 @@ def main():
         opt.zero_grad(set_to_none=True)
         step += 1
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
-        if step == 3:
-            t_measure = time.time()
-        if step == 13 and args.steps <= 0:
-            per = (time.time() - t_measure) / 10
-            remaining = args.budget_min * 60 - (time.time() - t_start)
-            total = step + int(remaining / per)
-            say("measured %.3fs/step -> total steps %d" % (per, total))
+        if args.steps <= 0 and time.time() - t_start >= args.budget_min * 60:
+            total = step  # budget spent: stop here (rerun with --steps <this> to reproduce exactly)
         if step % 25 == 0 or step == total:
             say("step %d loss %.4f ema %.4f aux %.4f lr %.2e elapsed %.0fs max_expert_frac %.3f" % (
                 step, loss.item(), ema, aux.item(), args.lr * lr_s, time.time() - t_start, frac.max().item()))
