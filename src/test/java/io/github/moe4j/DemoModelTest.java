@@ -34,16 +34,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * greedy generation from a fixed prompt is deterministic, readable and the continuation PyTorch gives.
  */
 class DemoModelTest {
-    static final Path ROOT = Path.of(System.getProperty("user.dir")).toAbsolutePath().normalize();
+    static final Path ROOT = root();
     static final Path MODEL = ROOT.resolve("models/moe4j-demo-kjv.gguf");
     static final Path HELDOUT = ROOT.resolve("models/kjv-heldout-sample.txt");
     static final int N_CTX = 256;
     /** PyTorch (tools/train-demo/export_gguf.py, on the exported F16 weights) on the same text and chunks. */
-    static final double PYTORCH_PPL = Double.NaN;
+    static final double PYTORCH_PPL = 42.5282;
     static final String PROMPT = "And God said";
     /** PyTorch's greedy continuation of PROMPT (40 tokens, argmax, lowest id on ties). */
-    static final String PYTORCH_CONTINUATION = "";
+    static final String PYTORCH_CONTINUATION =
+            ", I will not be the king of Israel, and I will give thee to the people, and I will give thee to the people, and to the people that is in the land of Egypt,";
     private static WorkerPool pool;
+
+    private static Path root() {
+        String env = System.getenv("MOE4J_PROJECT_ROOT");
+        return Path.of(env != null && !env.isBlank() ? env : System.getProperty("user.dir")).toAbsolutePath().normalize();
+    }
 
     @BeforeAll
     static void start() {
