@@ -61,7 +61,7 @@ public final class GraniteMoe implements Architecture {
         CommonHparams c = hp.common();
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
                 c.headDimV(), CommonHparams.vocabSize(gguf), c.nCtxTrain(), c.eps(),
-                RopeConfig.plain(RopeConfig.Style.NORMAL, c.nRot(), c.ropeBase()), hp.attentionScale(),
+                c.rope(gguf.metadata(), RopeConfig.Style.NORMAL), hp.attentionScale(),
                 QkNorm.NONE, AttentionOptions.PLAIN, hp.embeddingScale(), hp.residualScale(), hp.logitScale(),
                 MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), true, hp.nFfShexp(), false), "ffn_norm");
         return new MoeDecoder(gguf, cfg, linear);

@@ -42,7 +42,7 @@ public final class Qwen3Moe implements Architecture {
         CommonHparams c = hp.common();
         DecoderConfig cfg = new DecoderConfig(name(), c.nEmbd(), c.nLayer(), c.nHead(), c.nHeadKv(), c.headDimK(),
                 c.headDimV(), CommonHparams.vocabSize(gguf), c.nCtxTrain(), c.eps(),
-                RopeConfig.plain(RopeConfig.Style.NEOX, c.nRot(), c.ropeBase()), c.defaultAttnScale(),
+                c.rope(gguf.metadata(), RopeConfig.Style.NEOX), c.defaultAttnScale(),
                 QkNorm.PER_HEAD, AttentionOptions.PLAIN, 1f, 1f, 1f,
                 MoeConfig.softmax(c.nExpert(), c.nUsed(), hp.nFfExp(), true, 0, false), "ffn_norm");
         return new MoeDecoder(gguf, cfg, linear);
