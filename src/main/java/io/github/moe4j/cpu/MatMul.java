@@ -46,6 +46,19 @@ public final class MatMul implements WorkerPool.RangeTask {
     private int yOff;
     private int yStride;
 
+    // ---- a batch of independent matvecs in one parallel region (see #matvecs) ----
+    private int nJobs;                       // 0: not in a multi-job call
+    private DotKernel[] jobKernel = new DotKernel[0];
+    private MemorySegment[] jobW = new MemorySegment[0];
+    private long[] jobOffset = new long[0];
+    private long[] jobRowBytes = new long[0];
+    private int[] jobRows = new int[0];
+    private int[] jobCols = new int[0];
+    private Activation[] jobX = new Activation[0];
+    private float[][] jobY = new float[0][];
+    private int[] jobYOff = new int[0];
+    private int[] jobTile0 = new int[1];     // first tile of each job; [nJobs] = total
+
     /** Products with rows of up to {@code maxCols} elements on {@code pool}'s threads. */
     public MatMul(WorkerPool pool, int maxCols) {
         if (maxCols <= 0) {
@@ -82,6 +95,85 @@ public final class MatMul implements WorkerPool.RangeTask {
             pool.parallelFor((rows + TILE - 1) / TILE, this);
         } finally {
             clear();
+        }
+    }
+
+    /**
+     * {@code n} independent matvecs in one parallel region: job {@code j} computes
+     * {@code y[j][yOff[j] + r] = w[j][r] . x[j]} ({@code w[j]} a 2-D matrix or an expert's view). The rows of all jobs are split
+     * across the pool together, so a token's experts (or its q, k and v projections) cost one fork and
+     * one join instead of one per matrix. Each row's result is the same as {@link #matvec}'s.
+     * The arrays are read during the call only; nothing is allocated once they have been seen at this size.
+     */
+    public void matvecs(int n, Tensor[] w, Activation[] x, float[][] y, int[] yOff) {
+        if (n <= 0) {
+            return;
+        }
+        ensureJobs(n);
+        int tiles = 0;
+        for (int j = 0; j < n; j++) {
+            Tensor t = w[j];
+            DotKernel k = DotKernels.of(t.type());
+            int rows = rows(t.rowCount(), t);
+            int cols = cols(t);
+            long rb = k.type().byteSize(cols);
+            long off = 0;
+            checkCall(k, t.data(), off, rows, cols, rb, x[j].type(), x[j].length());
+            Objects.checkFromIndexSize(yOff[j], rows, y[j].length);
+            jobKernel[j] = k;
+            jobW[j] = t.data();
+            jobOffset[j] = off;
+            jobRowBytes[j] = rb;
+            jobRows[j] = rows;
+            jobCols[j] = cols;
+            jobX[j] = x[j];
+            jobY[j] = y[j];
+            jobYOff[j] = yOff[j];
+            jobTile0[j] = tiles;
+            tiles = Math.addExact(tiles, (rows + TILE - 1) / TILE);
+        }
+        jobTile0[n] = tiles;
+        nJobs = n;
+        try {
+            pool.parallelFor(tiles, this);
+        } finally {
+            nJobs = 0;
+            java.util.Arrays.fill(jobW, 0, n, null);
+            java.util.Arrays.fill(jobX, 0, n, null);
+            java.util.Arrays.fill(jobY, 0, n, null);
+        }
+    }
+
+    private void ensureJobs(int n) {
+        if (jobKernel.length < n) {
+            int c = Math.max(n, 2 * jobKernel.length);
+            jobKernel = new DotKernel[c];
+            jobW = new MemorySegment[c];
+            jobOffset = new long[c];
+            jobRowBytes = new long[c];
+            jobRows = new int[c];
+            jobCols = new int[c];
+            jobX = new Activation[c];
+            jobY = new float[c][];
+            jobYOff = new int[c];
+            jobTile0 = new int[c + 1];
+        }
+    }
+
+    /** Tiles {@code [start, end)} of a {@link #matvecs} call. */
+    private void runJobs(int start, int end) {
+        int j = 0;
+        while (jobTile0[j + 1] <= start) {
+            j++;
+        }
+        for (int t = start; t < end; j++) {
+            int t1 = Math.min(end, jobTile0[j + 1]);
+            int r0 = (t - jobTile0[j]) * TILE;
+            int r1 = Math.min((t1 - jobTile0[j]) * TILE, jobRows[j]);
+            long rb = jobRowBytes[j];
+            jobKernel[j].dotRows(jobW[j], jobOffset[j] + r0 * rb, rb, r1 - r0, jobX[j], 0, jobCols[j], jobY[j],
+                    jobYOff[j] + r0);
+            t = t1;
         }
     }
 
@@ -128,6 +220,10 @@ public final class MatMul implements WorkerPool.RangeTask {
     /** Rows {@code [TILE * start, TILE * end)} (clipped to the row count) on thread {@code thread}. */
     @Override
     public void run(int start, int end, int thread) {
+        if (nJobs > 0) {
+            runJobs(start, end);
+            return;
+        }
         int r0 = start * TILE;
         int r1 = Math.min(end * TILE, rowCount);
         if (xb == null) {

@@ -3,6 +3,7 @@ package io.github.moe4j.model;
 import io.github.moe4j.cpu.Attention;
 import io.github.moe4j.cpu.KvStore;
 import io.github.moe4j.cpu.RopeTable;
+import io.github.moe4j.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 
@@ -44,6 +45,16 @@ public class DecoderState {
     public final float[] ffUp;         // same
     public final float[] ffAct;        // same
     public final float[] ffOut;        // [n_embd]
+    public final float[] kGate;        // [n_used][n_ff_exp] decode: every chosen expert's gate
+    public final float[] kUp;          // [n_used][n_ff_exp]
+    public final float[] kAct;         // [n_used][n_ff_exp]
+    public final float[] kOut;         // [n_used][n_embd]
+    // the jobs of one Linear.matvecs call (decode: experts, q/k/v); references cleared after each call
+    final Tensor[] jobW;
+    final float[][] jobX;
+    final int[] jobXOff;
+    final float[][] jobY;
+    final int[] jobYOff;
 
     // ---- batch (prefill) buffers, ubatch tokens at a time
     public final int ubatch;
@@ -61,6 +72,11 @@ public class DecoderState {
     public final float[] gUp;          // [ubatch][n_ff_exp]
     public final float[] gAct;         // [ubatch][n_ff_exp]
     public final float[] gOut;         // [ubatch][n_embd]
+    public final float[] bq;           // [ubatch][n_head * head_dim_k] batch attention: queries
+    public final float[] bk;           // [ubatch][n_head_kv * head_dim_k] keys
+    public final float[] bv;           // [ubatch][n_head_kv * head_dim_v] values
+    public final float[] batt;         // [ubatch][n_head * head_dim_v] attention outputs
+    public final float[] bout;         // [ubatch][n_embd] a sub-block's outputs
 
     public DecoderState(DecoderConfig c, int nCtx) {
         this(c, nCtx, UBATCH);
@@ -137,6 +153,16 @@ public class DecoderState {
         ffUp = new float[ff];
         ffAct = new float[ff];
         ffOut = new float[e];
+        kGate = new float[m.nUsed() * m.nFfExp()];
+        kUp = new float[m.nUsed() * m.nFfExp()];
+        kAct = new float[m.nUsed() * m.nFfExp()];
+        kOut = new float[m.nUsed() * e];
+        int jobs = 2 * m.nUsed() + 3;
+        jobW = new Tensor[jobs];
+        jobX = new float[jobs][];
+        jobXOff = new int[jobs];
+        jobY = new float[jobs][];
+        jobYOff = new int[jobs];
         this.ubatch = Math.min(nCtx, ubatch);
         int k = m.nUsed();
         int nf = m.nFfExp();
@@ -154,6 +180,11 @@ public class DecoderState {
         gUp = new float[ubatch * nf];
         gAct = new float[ubatch * nf];
         gOut = new float[ubatch * e];
+        bq = new float[ubatch * c.qWidth()];
+        bk = new float[ubatch * c.kWidth()];
+        bv = new float[ubatch * c.vWidth()];
+        batt = new float[ubatch * c.attnOutWidth()];
+        bout = new float[ubatch * e];
     }
 
     /** Marks one more token as cached; called by decoders after a token's KV rows are stored. */

@@ -77,6 +77,43 @@ public final class KernelLinear implements Linear {
         s.matMul.matmul(w, s.batch, y, yOff, yStride);
     }
 
+    @Override
+    public void matvecs(int n, Tensor[] w, float[][] x, int[] xOff, float[][] y, int[] yOff) {
+        if (n <= 0) {
+            return;
+        }
+        int maxCols = 0;
+        for (int j = 0; j < n; j++) {
+            Objects.requireNonNull(w[j], "weight");
+            int cols = (int) w[j].dim(0);
+            Objects.checkFromIndexSize(xOff[j], cols, x[j].length);
+            maxCols = Math.max(maxCols, cols);
+        }
+        Scratch s = scratch.get();
+        s.ensure(pool, maxCols, 1);
+        s.ensureJobs(n);
+        for (int j = 0; j < n; j++) {
+            GgmlType type = activationType(w[j]);
+            int cols = (int) w[j].dim(0);
+            Activation a = null;
+            for (int i = 0; i < j && a == null; i++) {      // the same input in the same type: prepared once
+                if (x[i] == x[j] && xOff[i] == xOff[j] && s.acts[i].type() == type && s.acts[i].length() == cols) {
+                    a = s.acts[i];
+                }
+            }
+            if (a == null) {
+                a = s.jobActs[j];
+                a.set(x[j], xOff[j], cols, type);
+            }
+            s.acts[j] = a;
+        }
+        try {
+            s.matMul.matvecs(n, w, s.acts, y, yOff);
+        } finally {
+            java.util.Arrays.fill(s.acts, 0, n, null);
+        }
+    }
+
     /** One thread's scratch, grown on demand (warm-up) and then reused. */
     private static final class Scratch {
         private final Arena arena = Arena.ofAuto();
@@ -84,6 +121,19 @@ public final class KernelLinear implements Linear {
         Activation act;
         ActivationBatch batch;
         int cols;
+        Activation[] jobActs = new Activation[0];   // [job]: capacity cols each
+        Activation[] acts = new Activation[0];      // [job]: the activation a call's job reads
+
+        void ensureJobs(int n) {
+            if (jobActs.length < n || (n > 0 && jobActs[0].capacity() < cols)) {
+                int c = Math.max(n, jobActs.length);
+                jobActs = new Activation[c];
+                for (int i = 0; i < c; i++) {
+                    jobActs[i] = new Activation(cols, arena);
+                }
+                acts = new Activation[c];
+            }
+        }
 
         void ensure(WorkerPool pool, int c, int tokens) {
             if (c > cols) {

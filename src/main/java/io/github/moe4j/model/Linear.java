@@ -37,4 +37,14 @@ public interface Linear {
             matvec(w, x, xOff + t * xStride, y, yOff + t * yStride);
         }
     }
+
+    /**
+     * {@code n} independent matvecs, {@code y[j][yOff[j] ..] = w[j] x[j][xOff[j] ..]}, which an
+     * implementation may run in one parallel region. Results equal {@code n} calls of {@link #matvec}.
+     */
+    default void matvecs(int n, Tensor[] w, float[][] x, int[] xOff, float[][] y, int[] yOff) {
+        for (int j = 0; j < n; j++) {
+            matvec(w[j], x[j], xOff[j], y[j], yOff[j]);
+        }
+    }
 }

@@ -29,13 +29,77 @@ public final class MoeBlock {
         if (obs != null) {
             obs.routed(il, token, s.topIdx, s.topW, m.nUsed());
         }
-        Arrays.fill(s.out, 0, e, 0f);
-        for (int j = 0; j < m.nUsed(); j++) {
+        int k = m.nUsed();
+        int nf = m.nFfExp();
+        boolean sh = w.gateShexp() != null;
+        // gate and up of every chosen expert (and of the shared expert) in one parallel region
+        int n = 0;
+        for (int j = 0; j < k; j++) {
             int x = s.topIdx[j];
-            expert(lin, m, w, x, s);
-            VectorOps.addScaled(s.out, 0, s.ffOut, 0, e, s.topW[j]);
+            n = job(s, n, w.gate()[x], s.xn, 0, s.kGate, j * nf);
+            n = job(s, n, w.up()[x], s.xn, 0, s.kUp, j * nf);
         }
-        shared(lin, c, w, s);
+        if (sh) {
+            n = job(s, n, w.gateShexp(), s.xn, 0, s.ffGate, 0);
+            n = job(s, n, w.upShexp(), s.xn, 0, s.ffUp, 0);
+        }
+        lin.matvecs(n, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        for (int j = 0; j < k; j++) {
+            int x = s.topIdx[j];
+            int o = j * nf;
+            if (w.gateBias() != null) {
+                VectorOps.add(s.kGate, o, w.gateBias(), x * nf, s.kGate, o, nf);
+                VectorOps.add(s.kUp, o, w.upBias(), x * nf, s.kUp, o, nf);
+            }
+            if (m.oaiSwiglu()) {
+                VectorOps.swigluOai(s.kGate, o, s.kUp, o, s.kAct, o, nf, ScalarOps.OAI_ALPHA, ScalarOps.OAI_LIMIT);
+            } else {
+                VectorOps.swiglu(s.kGate, o, s.kUp, o, s.kAct, o, nf);
+            }
+        }
+        if (sh) {
+            VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, c.moe().nFfShexp());
+        }
+        // every down projection in a second region
+        n = 0;
+        for (int j = 0; j < k; j++) {
+            n = job(s, n, w.down()[s.topIdx[j]], s.kAct, j * nf, s.kOut, j * e);
+        }
+        if (sh) {
+            n = job(s, n, w.downShexp(), s.ffAct, 0, s.ffOut, 0);
+        }
+        lin.matvecs(n, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        Arrays.fill(s.jobX, 0, n, null);
+        Arrays.fill(s.jobY, 0, n, null);
+        Arrays.fill(s.out, 0, e, 0f);
+        for (int j = 0; j < k; j++) {
+            if (w.downBias() != null) {
+                VectorOps.add(s.kOut, j * e, w.downBias(), s.topIdx[j] * e, s.kOut, j * e, e);
+            }
+            VectorOps.addScaled(s.out, 0, s.kOut, j * e, e, s.topW[j]);
+        }
+        if (sh) {
+            addShared(c, w, s);
+        }
+    }
+
+    private static int job(DecoderState s, int n, Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        s.jobW[n] = w;
+        s.jobX[n] = x;
+        s.jobXOff[n] = xOff;
+        s.jobY[n] = y;
+        s.jobYOff[n] = yOff;
+        return n + 1;
+    }
+
+    /** {@code s.out += g * s.ffOut}: the shared expert's output, gated where the family gates it. */
+    private static void addShared(DecoderConfig c, MoeWeights w, DecoderState s) {
+        float g = 1f;
+        if (w.gateInpShexp() != null) {
+            float z = VectorOps.dot(w.gateInpShexp(), 0, s.xn, 0, c.nEmbd());
+            g = 1.0f / (1.0f + (float) Math.exp(-z));
+        }
+        VectorOps.addScaled(s.out, 0, s.ffOut, 0, c.nEmbd(), g);
     }
 
     /** Adds the shared expert of {@code s.xn} (gated where the family gates it) to {@code s.out}. */
@@ -49,12 +113,7 @@ public final class MoeBlock {
         lin.matvec(w.upShexp(), s.xn, 0, s.ffUp, 0);
         VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, nf);
         lin.matvec(w.downShexp(), s.ffAct, 0, s.ffOut, 0);
-        float g = 1f;
-        if (w.gateInpShexp() != null) {
-            float z = VectorOps.dot(w.gateInpShexp(), 0, s.xn, 0, e);
-            g = 1.0f / (1.0f + (float) Math.exp(-z));
-        }
-        VectorOps.addScaled(s.out, 0, s.ffOut, 0, e, g);
+        addShared(c, w, s);
     }
 
     /** Fills {@code s.topIdx} / {@code s.topW} with the chosen experts and their weights. */

@@ -155,9 +155,11 @@ public final class MoeDecoder implements Decoder {
         for (int il = 0; il < c.nLayer(); il++) {
             AttentionWeights aw = attn[il];
             for (int t = 0; t < nb; t++) {
-                VectorOps.rmsNorm(s.bh, t * e, aw.norm(), 0, s.xn, 0, e, c.eps());
-                AttentionBlock.forward(lin, c, aw, attnParams[il], s, il, p0 + t);
-                residual(s.bh, t * e, s.out);
+                VectorOps.rmsNorm(s.bh, t * e, aw.norm(), 0, s.bxn, t * e, e, c.eps());
+            }
+            AttentionBlock.forwardBatch(lin, c, aw, attnParams[il], s, il, p0, nb);
+            for (int t = 0; t < nb; t++) {
+                residual(s.bh, t * e, s.bout, t * e);
             }
             MoeWeights mw = moe[il];
             for (int t = 0; t < nb; t++) {
@@ -166,7 +168,7 @@ public final class MoeDecoder implements Decoder {
             MoeBatch.dispatch(lin, c, mw, s, il, t0, nb, obs);
             for (int t = 0; t < nb; t++) {
                 MoeBatch.combine(lin, c, mw, s, t);
-                residual(s.bh, t * e, s.out);
+                residual(s.bh, t * e, s.out, 0);
                 if (obs != null) {
                     obs.layerOutput(il, t0 + t, s.bh, t * e);
                 }
@@ -188,11 +190,11 @@ public final class MoeDecoder implements Decoder {
         s.pos = p0 + nb;
     }
 
-    private void residual(float[] h, int hOff, float[] out) {
+    private void residual(float[] h, int hOff, float[] out, int outOff) {
         if (c.residualScale() != 1f) {
-            VectorOps.addScaled(h, hOff, out, 0, c.nEmbd(), c.residualScale());
+            VectorOps.addScaled(h, hOff, out, outOff, c.nEmbd(), c.residualScale());
         } else {
-            VectorOps.add(h, hOff, out, 0, h, hOff, c.nEmbd());
+            VectorOps.add(h, hOff, out, outOff, h, hOff, c.nEmbd());
         }
     }
 
