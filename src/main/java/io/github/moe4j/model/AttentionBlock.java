@@ -1,6 +1,5 @@
 package io.github.moe4j.model;
 
-import io.github.moe4j.cpu.Attention;
 import io.github.moe4j.cpu.AttentionParams;
 import io.github.moe4j.cpu.Rope;
 import io.github.moe4j.cpu.VectorOps;
@@ -54,7 +53,7 @@ final class AttentionBlock {
         Rope.apply(s.rope, s.kCur, 0, c.nHeadKv(), c.headDimK(), pos);
         s.k[il].store(pos, s.kCur, 0);
         s.v[il].store(pos, s.vCur, 0);
-        Attention.attend(s.q, 0, c.nHead(), s.k[il], s.v[il], pos, params, s.att, 0, s.attnScratch, 0, c.nHead());
+        s.attnTask.run(lin, s.q, 1, pos, c.nHead(), il, params, s.att);
         lin.matvec(w.wo(), s.att, 0, s.out, 0);
         if (w.bo() != null) {
             VectorOps.add(s.out, 0, w.bo(), 0, s.out, 0, c.nEmbd());
@@ -103,8 +102,7 @@ final class AttentionBlock {
             s.k[il].store(p0 + t, s.bk, ko);
             s.v[il].store(p0 + t, s.bv, vo);
         }
-        Attention.attendBatch(s.bq, 0, nb, p0, c.nHead(), s.k[il], s.v[il], params, s.batt, 0, s.attnScratch, 0,
-                c.nHead());
+        s.attnTask.run(lin, s.bq, nb, p0, c.nHead(), il, params, s.batt);
         lin.matmul(w.wo(), s.batt, 0, c.attnOutWidth(), nb, s.bout, 0, e);
         if (w.bo() != null) {
             for (int t = 0; t < nb; t++) {

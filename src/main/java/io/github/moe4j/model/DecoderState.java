@@ -14,7 +14,7 @@ import java.lang.foreign.Arena;
  */
 public class DecoderState {
     /** Tokens per prefill micro-batch. */
-    public static final int UBATCH = 64;
+    public static final int UBATCH = 256;
 
     final DecoderConfig c;
     final int nCtx;
@@ -33,6 +33,8 @@ public class DecoderState {
     public final float[] att;          // [n_head * head_dim_v]
     public final float[] out;          // [n_embd] output of a sub-block
     public final float[] attnScratch;
+    private final float[][] attnScratchByThread = new float[64][];   // [thread], made on first use
+    final AttentionTask attnTask = new AttentionTask(this);
 
     public final float[] router;       // [n_expert] logits, then probabilities
     public final float[] select;       // [n_expert] selection scores (biased, groups masked)
@@ -77,6 +79,72 @@ public class DecoderState {
     public final float[] bv;           // [ubatch][n_head_kv * head_dim_v] values
     public final float[] batt;         // [ubatch][n_head * head_dim_v] attention outputs
     public final float[] bout;         // [ubatch][n_embd] a sub-block's outputs
+
+    /**
+     * Attention scratch for pool thread {@code thread} (thread 0: {@link #attnScratch}). Each slot is
+     * only ever touched by the thread running that chunk index; made once, then reused.
+     */
+    float[] attnScratch(int thread) {
+        if (thread == 0) {
+            return attnScratch;
+        }
+        if (thread >= attnScratchByThread.length) {
+            return new float[attnScratch.length];
+        }
+        float[] a = attnScratchByThread[thread];
+        if (a == null) {
+            a = new float[attnScratch.length];
+            attnScratchByThread[thread] = a;
+        }
+        return a;
+    }
+
+    /** Causal attention of a batch of queries against a layer's cache, split by query head across threads. */
+    static final class AttentionTask implements io.github.moe4j.cpu.WorkerPool.RangeTask {
+        /** Below this many (query, key) pairs per head the heads run on the calling thread. */
+        private static final long SERIAL_KEYS = 256;
+        private final DecoderState s;
+        private float[] q;
+        private int nb;
+        private int p0;
+        private int nHead;
+        private int il;
+        private io.github.moe4j.cpu.AttentionParams params;
+        private float[] out;
+
+        AttentionTask(DecoderState s) {
+            this.s = s;
+        }
+
+        /** Queries {@code q [nb][n_head][head_dim_k]} at positions {@code p0 ..} into {@code out}. */
+        void run(Linear lin, float[] q, int nb, int p0, int nHead, int il, io.github.moe4j.cpu.AttentionParams params,
+                 float[] out) {
+            this.q = q;
+            this.nb = nb;
+            this.p0 = p0;
+            this.nHead = nHead;
+            this.il = il;
+            this.params = params;
+            this.out = out;
+            try {
+                if ((long) nb * (p0 + nb) < SERIAL_KEYS) {
+                    run(0, nHead, 0);          // a short context: not worth a fork and a join
+                } else {
+                    lin.parallelFor(nHead, this);
+                }
+            } finally {
+                this.q = null;
+                this.out = null;
+                this.params = null;
+            }
+        }
+
+        @Override
+        public void run(int start, int end, int thread) {
+            io.github.moe4j.cpu.Attention.attendBatch(q, 0, nb, p0, nHead, s.k[il], s.v[il], params, out, 0,
+                    s.attnScratch(thread), start, end);
+        }
+    }
 
     public DecoderState(DecoderConfig c, int nCtx) {
         this(c, nCtx, UBATCH);
@@ -164,6 +232,7 @@ public class DecoderState {
         jobY = new float[jobs][];
         jobYOff = new int[jobs];
         this.ubatch = Math.min(nCtx, ubatch);
+        ubatch = this.ubatch;                 // buffers for the batches this state can see
         int k = m.nUsed();
         int nf = m.nFfExp();
         bh = new float[ubatch * e];

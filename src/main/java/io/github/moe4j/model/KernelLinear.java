@@ -78,6 +78,11 @@ public final class KernelLinear implements Linear {
     }
 
     @Override
+    public void parallelFor(int n, WorkerPool.RangeTask task) {
+        pool.parallelFor(n, task);
+    }
+
+    @Override
     public void matvecs(int n, Tensor[] w, float[][] x, int[] xOff, float[][] y, int[] yOff) {
         if (n <= 0) {
             return;

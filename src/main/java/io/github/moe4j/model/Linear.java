@@ -1,5 +1,6 @@
 package io.github.moe4j.model;
 
+import io.github.moe4j.cpu.WorkerPool;
 import io.github.moe4j.tensor.Tensor;
 
 /**
@@ -45,6 +46,16 @@ public interface Linear {
     default void matvecs(int n, Tensor[] w, float[][] x, int[] xOff, float[][] y, int[] yOff) {
         for (int j = 0; j < n; j++) {
             matvec(w[j], x[j], xOff[j], y[j], yOff[j]);
+        }
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)}, split across this implementation's threads when it has
+     * several (chunks get distinct thread indices), and waits for it.
+     */
+    default void parallelFor(int n, WorkerPool.RangeTask task) {
+        if (n > 0) {
+            task.run(0, n, 0);
         }
     }
 }
