@@ -83,7 +83,11 @@ final class BenchCommand implements Callable<Integer> {
             GenerateOptions greedy = GenerateOptions.builder().temperature(0).penaltyWindow(0).maxTokens(nGen + 1).build();
             double[] pp = new double[reps];
             double[] tg = new double[reps];
+            long kv;
+            long scratch;
             try (SessionImpl s = (SessionImpl) m.newSession(SessionOptions.builder().contextLength(ctx).build())) {
+                kv = s.kvBytes();
+                scratch = s.scratchBytes();
                 s.generateTokens(prompt, greedy, null, true);     // warm-up
                 for (int r = 0; r < reps; r++) {
                     s.reset();
@@ -99,11 +103,19 @@ final class BenchCommand implements Callable<Integer> {
             out.println(row(desc, info, "pp" + nPrompt, pp));
             out.println(row(desc, info, "tg" + nGen, tg));
             long rss = rssMb();
+            long anon = statusMb("RssAnon:");
+            long file = statusMb("RssFile:");
+            out.println(String.format(Locale.ROOT,
+                    "memory: KV cache %.1f MiB (context %d), other session buffers %.1f MiB; resident %d MiB = %d MiB"
+                            + " anonymous (heap, JIT, buffers) + %d MiB of mapped file pages (the weights read so far)",
+                    kv / 1048576.0, ctx, scratch / 1048576.0, rss, anon, file));
             if (json) {
                 out.println(String.format(Locale.ROOT,
                         "{\"model\": %s, \"threads\": %d, \"pp\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f},"
-                                + " \"tg\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f}, \"rss_mb\": %d}",
-                        quote(name), info.threads(), nPrompt, mean(pp), sd(pp), nGen, mean(tg), sd(tg), rss));
+                                + " \"tg\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f}, \"rss_mb\": %d,"
+                                + " \"rss_anon_mb\": %d, \"rss_file_mb\": %d, \"kv_mb\": %.3f, \"scratch_mb\": %.3f}",
+                        quote(name), info.threads(), nPrompt, mean(pp), sd(pp), nGen, mean(tg), sd(tg), rss,
+                        anon, file, kv / 1048576.0, scratch / 1048576.0));
             }
             out.flush();
         }
@@ -138,10 +150,15 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Resident set size from /proc/self/status (VmRSS), in MiB; -1 where unavailable. */
     static long rssMb() {
+        return statusMb("VmRSS:");
+    }
+
+    /** A kB field of /proc/self/status ({@code VmRSS:}, {@code RssAnon:}, ...) in MiB; -1 where unavailable. */
+    static long statusMb(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    String kb = line.substring(6).trim().split("\\s+")[0];
+                if (line.startsWith(key)) {
+                    String kb = line.substring(key.length()).trim().split("\\s+")[0];
                     return Long.parseLong(kb) / 1024;
                 }
             }

@@ -358,6 +358,16 @@ public final class SessionImpl implements Session {
                 o.presencePenalty(), o.frequencyPenalty(), o.penaltyWindow(), ids, vals, seed);
     }
 
+    /** Bytes of this session's KV cache. */
+    public long kvBytes() {
+        return state.kvBytes();
+    }
+
+    /** Bytes of this session's other per-sequence buffers (activations, batch and attention scratch). */
+    public long scratchBytes() {
+        return state.scratchBytes();
+    }
+
     /** Evaluates {@code nb} tokens without logits (inside the model's close fence). */
     private void step(int[] tokens, int off, int nb) {
         model.enter();

@@ -257,6 +257,69 @@ public class DecoderState {
     }
 
     /** Marks one more token as cached; called by decoders after a token's KV rows are stored. */
+    /** Bytes of the KV cache (every layer's K and V storage, a V view of K counted once). */
+    public long kvBytes() {
+        java.util.IdentityHashMap<Object, Boolean> seen = new java.util.IdentityHashMap<>();
+        long n = 0;
+        for (int il = 0; il < k.length; il++) {
+            n += storeBytes(k[il], seen) + storeBytes(v[il], seen);
+        }
+        return n;
+    }
+
+    private static long storeBytes(KvStore st, java.util.IdentityHashMap<Object, Boolean> seen) {
+        return switch (st) {
+            case KvStore.F32 f -> seen.put(f.data(), true) == null ? 4L * f.data().length : 0;
+            case KvStore.F16 h -> seen.put(h.data(), true) == null ? h.data().byteSize() : 0;
+        };
+    }
+
+    /**
+     * Bytes of everything else this state holds for its sequence: activations, batch buffers, routing
+     * and attention scratch, the RoPE table (arrays reachable from this state's own fields, one level deep).
+     */
+    public long scratchBytes() {
+        long n = 0;
+        for (Class<?> cl = getClass(); cl != Object.class; cl = cl.getSuperclass()) {
+            for (java.lang.reflect.Field f : cl.getDeclaredFields()) {
+                if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.getType() == KvStore[].class) {
+                    continue;
+                }
+                try {
+                    f.setAccessible(true);
+                    n += arrayBytes(f.get(this));
+                    if (f.getType() == RopeTable.class) {
+                        for (java.lang.reflect.Field g : RopeTable.class.getDeclaredFields()) {
+                            if (!java.lang.reflect.Modifier.isStatic(g.getModifiers())) {
+                                g.setAccessible(true);
+                                n += arrayBytes(g.get(f.get(this)));
+                            }
+                        }
+                    }
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    // not an array we can see: not counted
+                }
+            }
+        }
+        return n;
+    }
+
+    private static long arrayBytes(Object o) {
+        return switch (o) {
+            case float[] a -> 4L * a.length;
+            case int[] a -> 4L * a.length;
+            case double[] a -> 8L * a.length;
+            case float[][] a -> {
+                long n = 0;
+                for (float[] r : a) {
+                    n += r == null ? 0 : 4L * r.length;
+                }
+                yield n;
+            }
+            case null, default -> 0;
+        };
+    }
+
     public void advance() {
         if (pos >= nCtx) {
             throw new IllegalStateException("context full: " + nCtx + " tokens");

@@ -44,6 +44,11 @@ class GenerateCommandsTest {
         assertTrue(j.getAsJsonObject("tg").get("tok_s").getAsDouble() > 0);
         assertTrue(j.getAsJsonObject("tg").get("sd").getAsDouble() >= 0);
         assertTrue(j.get("rss_mb").getAsLong() > 0);
+        assertTrue(j.get("rss_anon_mb").getAsLong() > 0);
+        assertTrue(j.get("rss_file_mb").getAsLong() >= 0);
+        // the KV cache of -p + -n + 1 positions in f32, and the session's other buffers, both measured
+        assertTrue(j.get("kv_mb").getAsDouble() > 0, j.toString());
+        assertTrue(j.get("scratch_mb").getAsDouble() > 0, j.toString());
     }
 
     @Test
