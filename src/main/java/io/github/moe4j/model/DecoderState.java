@@ -79,6 +79,11 @@ public class DecoderState {
     public final float[] bv;           // [ubatch][n_head_kv * head_dim_v] values
     public final float[] batt;         // [ubatch][n_head * head_dim_v] attention outputs
     public final float[] bout;         // [ubatch][n_embd] a sub-block's outputs
+    public final float[] bRouter;      // [ubatch][n_expert] router logits
+    public final float[] sGate;        // [ubatch][n_ff_shexp] the shared expert over a batch (empty without one)
+    public final float[] sUp;          // [ubatch][n_ff_shexp]
+    public final float[] sAct;         // [ubatch][n_ff_shexp]
+    public final float[] sOut;         // [ubatch][n_embd] (empty without a shared expert)
 
     /**
      * Attention scratch for pool thread {@code thread} (thread 0: {@link #attnScratch}). Each slot is
@@ -254,6 +259,12 @@ public class DecoderState {
         bv = new float[ubatch * c.vWidth()];
         batt = new float[ubatch * c.attnOutWidth()];
         bout = new float[ubatch * e];
+        bRouter = new float[ubatch * m.nExpert()];
+        int ns = m.nFfShexp();
+        sGate = new float[ubatch * ns];
+        sUp = new float[ubatch * ns];
+        sAct = new float[ubatch * ns];
+        sOut = new float[ns > 0 ? ubatch * e : 0];
     }
 
     /** Marks one more token as cached; called by decoders after a token's KV rows are stored. */

@@ -24,11 +24,13 @@ public final class MoeBatch {
         int e = c.nEmbd();
         int k = m.nUsed();
         int nf = m.nFfExp();
-        // routing, token by token
+        // router logits of the whole batch in one product, then each token's choice
+        int ne = m.nExpert();
+        lin.matmul(w.gateInp(), s.bxn, 0, e, nb, s.bRouter, 0, ne);
         Arrays.fill(s.bCount, 0);
         for (int t = 0; t < nb; t++) {
-            System.arraycopy(s.bxn, t * e, s.xn, 0, e);
-            MoeBlock.route(lin, m, w, s);
+            System.arraycopy(s.bRouter, t * ne, s.router, 0, ne);
+            MoeBlock.select(m, w, s);
             if (obs != null) {
                 obs.routed(il, t0 + t, s.topIdx, s.topW, k);
             }
@@ -84,6 +86,16 @@ public final class MoeBatch {
                 System.arraycopy(s.gOut, i * e, s.bSlot, p * e, e);
             }
         }
+        if (w.gateShexp() != null) {
+            // the shared expert over the whole batch: each of its matrices read once
+            int ns = m.nFfShexp();
+            lin.matmul(w.gateShexp(), s.bxn, 0, e, nb, s.sGate, 0, ns);
+            lin.matmul(w.upShexp(), s.bxn, 0, e, nb, s.sUp, 0, ns);
+            for (int t = 0; t < nb; t++) {
+                VectorOps.swiglu(s.sGate, t * ns, s.sUp, t * ns, s.sAct, t * ns, ns);
+            }
+            lin.matmul(w.downShexp(), s.sAct, 0, ns, nb, s.sOut, 0, e);
+        }
     }
 
     /** Token {@code t}'s block output into {@code s.out}: its experts in slot order, then the shared expert. */
@@ -94,7 +106,10 @@ public final class MoeBatch {
         for (int j = 0; j < k; j++) {
             VectorOps.addScaled(s.out, 0, s.bSlot, (t * k + j) * e, e, s.bW[t * k + j]);
         }
-        System.arraycopy(s.bxn, t * e, s.xn, 0, e);
-        MoeBlock.shared(lin, c, w, s);
+        if (w.gateShexp() != null) {
+            System.arraycopy(s.bxn, t * e, s.xn, 0, e);
+            System.arraycopy(s.sOut, t * e, s.ffOut, 0, e);
+            MoeBlock.addShared(c, w, s);
+        }
     }
 }

@@ -93,7 +93,7 @@ public final class MoeBlock {
     }
 
     /** {@code s.out += g * s.ffOut}: the shared expert's output, gated where the family gates it. */
-    private static void addShared(DecoderConfig c, MoeWeights w, DecoderState s) {
+    static void addShared(DecoderConfig c, MoeWeights w, DecoderState s) {
         float g = 1f;
         if (w.gateInpShexp() != null) {
             float z = VectorOps.dot(w.gateInpShexp(), 0, s.xn, 0, c.nEmbd());
@@ -118,9 +118,14 @@ public final class MoeBlock {
 
     /** Fills {@code s.topIdx} / {@code s.topW} with the chosen experts and their weights. */
     static void route(Linear lin, MoeConfig m, MoeWeights w, DecoderState s) {
+        lin.matvec(w.gateInp(), s.xn, 0, s.router, 0);
+        select(m, w, s);
+    }
+
+    /** {@link #route} from router logits already in {@code s.router} ({@code ffn_gate_inp x}, no bias yet). */
+    static void select(MoeConfig m, MoeWeights w, DecoderState s) {
         int n = m.nExpert();
         int k = m.nUsed();
-        lin.matvec(w.gateInp(), s.xn, 0, s.router, 0);
         if (w.routerBias() != null) {
             VectorOps.add(s.router, 0, w.routerBias(), 0, s.router, 0, n);
         }
