@@ -104,6 +104,16 @@ public class DecoderState {
         return a;
     }
 
+    /**
+     * Causal attention of {@code nb} queries ({@code q [nb][n_head][head_dim_k]}, positions {@code p0 ..})
+     * against layer {@code il}'s cache into {@code out}, split by query head across {@code lin}'s threads
+     * when the context is long enough to pay for it.
+     */
+    public void attend(Linear lin, float[] q, int nb, int p0, int nHead, int il, io.github.moe4j.cpu.AttentionParams p,
+                       float[] out) {
+        attnTask.run(lin, q, nb, p0, nHead, il, p, out);
+    }
+
     /** Causal attention of a batch of queries against a layer's cache, split by query head across threads. */
     static final class AttentionTask implements io.github.moe4j.cpu.WorkerPool.RangeTask {
         /** Below this many (query, key) pairs per head the heads run on the calling thread. */

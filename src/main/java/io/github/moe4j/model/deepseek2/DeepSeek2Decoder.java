@@ -1,6 +1,5 @@
 package io.github.moe4j.model.deepseek2;
 
-import io.github.moe4j.cpu.Attention;
 import io.github.moe4j.cpu.AttentionParams;
 import io.github.moe4j.cpu.Rope;
 import io.github.moe4j.cpu.VectorOps;
@@ -231,36 +230,39 @@ final class DeepSeek2Decoder implements Decoder {
         int qk = nope + nRot;
         int lora = hp.kvLoraRank();
         int kd = c.headDimK();   // lora + nRot
-        if (w.wq() != null) {
-            lin.matvec(w.wq(), s.xn, 0, s.qFull, 0);
-        } else {
-            lin.matvec(w.wqA(), s.xn, 0, s.qA, 0);
+        // the two projections of x in one parallel region, and below each per-head product set in one
+        s.job(0, w.wq() != null ? w.wq() : w.wqA(), s.xn, 0, w.wq() != null ? s.qFull : s.qA, 0);
+        s.job(1, w.wkvA(), s.xn, 0, s.kvA, 0);
+        lin.matvecs(2, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        if (w.wq() == null) {
             VectorOps.rmsNorm(s.qA, 0, w.qANorm(), 0, s.qA, 0, hp.qLoraRank(), c.eps());
             lin.matvec(w.wqB(), s.qA, 0, s.qFull, 0);
         }
-        lin.matvec(w.wkvA(), s.xn, 0, s.kvA, 0);
         for (int h = 0; h < nHead; h++) {
-            lin.matvec(w.kB()[h], s.qFull, h * qk, s.q, h * kd);                 // q_nope -> kv_lora space
+            s.job(h, w.kB()[h], s.qFull, h * qk, s.q, h * kd);                  // q_nope -> kv_lora space
             System.arraycopy(s.qFull, h * qk + nope, s.q, h * kd + lora, nRot);  // q_pe
         }
+        lin.matvecs(nHead, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
         Rope.applyBatch(s.rope, s.q, lora, 1, nHead * kd, nHead, kd, pos);
         VectorOps.rmsNorm(s.kvA, 0, w.kvANorm(), 0, s.kCur, 0, lora, c.eps());
         System.arraycopy(s.kvA, lora, s.kCur, lora, nRot);
         Rope.applyBatch(s.rope, s.kCur, lora, 1, kd, 1, kd, pos);
         s.k[il].store(pos, s.kCur, 0);   // V is a view of the first kv_lora values of this row
-        Attention.attend(s.q, 0, nHead, s.k[il], s.v[il], pos, params, s.att, 0, s.attnScratch, 0, nHead);
+        s.attend(lin, s.q, 1, pos, nHead, il, params, s.att);
         int vh = hp.vHeadDim();
         for (int h = 0; h < nHead; h++) {
-            lin.matvec(w.vB()[h], s.att, h * lora, s.headOut, h * vh);
+            s.job(h, w.vB()[h], s.att, h * lora, s.headOut, h * vh);
         }
+        lin.matvecs(nHead, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
         lin.matvec(w.wo(), s.headOut, 0, s.out, 0);
     }
 
     /** Dense SwiGLU FFN of a leading block: reads {@code s.xn}, writes {@code s.out}. */
     private void dense(MlaState s, int il) {
         int nFf = hp.common().nFf();
-        lin.matvec(dGate[il], s.xn, 0, s.dGate, 0);
-        lin.matvec(dUp[il], s.xn, 0, s.dUp, 0);
+        s.job(0, dGate[il], s.xn, 0, s.dGate, 0);
+        s.job(1, dUp[il], s.xn, 0, s.dUp, 0);
+        lin.matvecs(2, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
         VectorOps.swiglu(s.dGate, 0, s.dUp, 0, s.dAct, 0, nFf);
         lin.matvec(dDown[il], s.dAct, 0, s.out, 0);
     }
