@@ -16,22 +16,10 @@ final class AttentionBlock {
     static void forward(Linear lin, DecoderConfig c, AttentionWeights w, AttentionParams params, DecoderState s,
                         int il, int pos) {
         // q, k and v in one parallel region
-        s.jobW[0] = w.wq();
-        s.jobW[1] = w.wk();
-        s.jobW[2] = w.wv();
-        s.jobX[0] = s.xn;
-        s.jobX[1] = s.xn;
-        s.jobX[2] = s.xn;
-        s.jobXOff[0] = 0;
-        s.jobXOff[1] = 0;
-        s.jobXOff[2] = 0;
-        s.jobY[0] = s.q;
-        s.jobY[1] = s.kCur;
-        s.jobY[2] = s.vCur;
-        s.jobYOff[0] = 0;
-        s.jobYOff[1] = 0;
-        s.jobYOff[2] = 0;
-        lin.matvecs(3, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        s.job(0, w.wq(), s.xn, 0, s.q, 0);
+        s.job(1, w.wk(), s.xn, 0, s.kCur, 0);
+        s.job(2, w.wv(), s.xn, 0, s.vCur, 0);
+        s.matvecs(lin, 3);
         if (w.bq() != null) {
             VectorOps.add(s.q, 0, w.bq(), 0, s.q, 0, c.qWidth());
             VectorOps.add(s.kCur, 0, w.bk(), 0, s.kCur, 0, c.kWidth());

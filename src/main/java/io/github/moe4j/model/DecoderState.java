@@ -104,6 +104,20 @@ public class DecoderState {
         return a;
     }
 
+    /** Job {@code j} of the next {@link #matvecs}: {@code y[yOff ..] = w x[xOff ..]}. */
+    public void job(int j, Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        jobW[j] = w;
+        jobX[j] = x;
+        jobXOff[j] = xOff;
+        jobY[j] = y;
+        jobYOff[j] = yOff;
+    }
+
+    /** Runs jobs {@code [0, n)} set by {@link #job} as one {@link Linear#matvecs} call. */
+    public void matvecs(Linear lin, int n) {
+        lin.matvecs(n, jobW, jobX, jobXOff, jobY, jobYOff);
+    }
+
     /**
      * Causal attention of {@code nb} queries ({@code q [nb][n_head][head_dim_k]}, positions {@code p0 ..})
      * against layer {@code il}'s cache into {@code out}, split by query head across {@code lin}'s threads
@@ -240,7 +254,7 @@ public class DecoderState {
         kUp = new float[m.nUsed() * m.nFfExp()];
         kAct = new float[m.nUsed() * m.nFfExp()];
         kOut = new float[m.nUsed() * e];
-        int jobs = 2 * m.nUsed() + 3;
+        int jobs = Math.max(2 * m.nUsed() + 3, c.nHead());
         jobW = new Tensor[jobs];
         jobX = new float[jobs][];
         jobXOff = new int[jobs];

@@ -1,6 +1,5 @@
 package io.github.moe4j.model;
 
-import io.github.moe4j.cpu.ScalarOps;
 import io.github.moe4j.cpu.VectorOps;
 
 import java.util.Arrays;
@@ -66,16 +65,7 @@ public final class MoeBatch {
             lin.matmul(w.gate()[x], s.gIn, 0, e, cnt, s.gGate, 0, nf);
             lin.matmul(w.up()[x], s.gIn, 0, e, cnt, s.gUp, 0, nf);
             for (int i = 0; i < cnt; i++) {
-                int o = i * nf;
-                if (w.gateBias() != null) {
-                    VectorOps.add(s.gGate, o, w.gateBias(), x * nf, s.gGate, o, nf);
-                    VectorOps.add(s.gUp, o, w.upBias(), x * nf, s.gUp, o, nf);
-                }
-                if (m.oaiSwiglu()) {
-                    VectorOps.swigluOai(s.gGate, o, s.gUp, o, s.gAct, o, nf, ScalarOps.OAI_ALPHA, ScalarOps.OAI_LIMIT);
-                } else {
-                    VectorOps.swiglu(s.gGate, o, s.gUp, o, s.gAct, o, nf);
-                }
+                MoeBlock.activate(m, w, x, s.gGate, s.gUp, s.gAct, i * nf);
             }
             lin.matmul(w.down()[x], s.gAct, 0, nf, cnt, s.gOut, 0, e);
             for (int i = 0; i < cnt; i++) {

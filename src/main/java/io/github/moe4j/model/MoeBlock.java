@@ -36,26 +36,16 @@ public final class MoeBlock {
         int n = 0;
         for (int j = 0; j < k; j++) {
             int x = s.topIdx[j];
-            n = job(s, n, w.gate()[x], s.xn, 0, s.kGate, j * nf);
-            n = job(s, n, w.up()[x], s.xn, 0, s.kUp, j * nf);
+            s.job(n++, w.gate()[x], s.xn, 0, s.kGate, j * nf);
+            s.job(n++, w.up()[x], s.xn, 0, s.kUp, j * nf);
         }
         if (sh) {
-            n = job(s, n, w.gateShexp(), s.xn, 0, s.ffGate, 0);
-            n = job(s, n, w.upShexp(), s.xn, 0, s.ffUp, 0);
+            s.job(n++, w.gateShexp(), s.xn, 0, s.ffGate, 0);
+            s.job(n++, w.upShexp(), s.xn, 0, s.ffUp, 0);
         }
-        lin.matvecs(n, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        s.matvecs(lin, n);
         for (int j = 0; j < k; j++) {
-            int x = s.topIdx[j];
-            int o = j * nf;
-            if (w.gateBias() != null) {
-                VectorOps.add(s.kGate, o, w.gateBias(), x * nf, s.kGate, o, nf);
-                VectorOps.add(s.kUp, o, w.upBias(), x * nf, s.kUp, o, nf);
-            }
-            if (m.oaiSwiglu()) {
-                VectorOps.swigluOai(s.kGate, o, s.kUp, o, s.kAct, o, nf, ScalarOps.OAI_ALPHA, ScalarOps.OAI_LIMIT);
-            } else {
-                VectorOps.swiglu(s.kGate, o, s.kUp, o, s.kAct, o, nf);
-            }
+            activate(m, w, s.topIdx[j], s.kGate, s.kUp, s.kAct, j * nf);
         }
         if (sh) {
             VectorOps.swiglu(s.ffGate, 0, s.ffUp, 0, s.ffAct, 0, c.moe().nFfShexp());
@@ -63,14 +53,12 @@ public final class MoeBlock {
         // every down projection in a second region
         n = 0;
         for (int j = 0; j < k; j++) {
-            n = job(s, n, w.down()[s.topIdx[j]], s.kAct, j * nf, s.kOut, j * e);
+            s.job(n++, w.down()[s.topIdx[j]], s.kAct, j * nf, s.kOut, j * e);
         }
         if (sh) {
-            n = job(s, n, w.downShexp(), s.ffAct, 0, s.ffOut, 0);
+            s.job(n++, w.downShexp(), s.ffAct, 0, s.ffOut, 0);
         }
-        lin.matvecs(n, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
-        Arrays.fill(s.jobX, 0, n, null);
-        Arrays.fill(s.jobY, 0, n, null);
+        s.matvecs(lin, n);
         Arrays.fill(s.out, 0, e, 0f);
         for (int j = 0; j < k; j++) {
             if (w.downBias() != null) {
@@ -83,13 +71,18 @@ public final class MoeBlock {
         }
     }
 
-    private static int job(DecoderState s, int n, Tensor w, float[] x, int xOff, float[] y, int yOff) {
-        s.jobW[n] = w;
-        s.jobX[n] = x;
-        s.jobXOff[n] = xOff;
-        s.jobY[n] = y;
-        s.jobYOff[n] = yOff;
-        return n + 1;
+    /** Expert {@code x}'s activation of one token: {@code act = act_fn(gate + bias, up + bias)} at {@code o}. */
+    static void activate(MoeConfig m, MoeWeights w, int x, float[] gate, float[] up, float[] act, int o) {
+        int nf = m.nFfExp();
+        if (w.gateBias() != null) {
+            VectorOps.add(gate, o, w.gateBias(), x * nf, gate, o, nf);
+            VectorOps.add(up, o, w.upBias(), x * nf, up, o, nf);
+        }
+        if (m.oaiSwiglu()) {
+            VectorOps.swigluOai(gate, o, up, o, act, o, nf, ScalarOps.OAI_ALPHA, ScalarOps.OAI_LIMIT);
+        } else {
+            VectorOps.swiglu(gate, o, up, o, act, o, nf);
+        }
     }
 
     /** {@code s.out += g * s.ffOut}: the shared expert's output, gated where the family gates it. */

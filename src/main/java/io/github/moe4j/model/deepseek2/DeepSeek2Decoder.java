@@ -233,7 +233,7 @@ final class DeepSeek2Decoder implements Decoder {
         // the two projections of x in one parallel region, and below each per-head product set in one
         s.job(0, w.wq() != null ? w.wq() : w.wqA(), s.xn, 0, w.wq() != null ? s.qFull : s.qA, 0);
         s.job(1, w.wkvA(), s.xn, 0, s.kvA, 0);
-        lin.matvecs(2, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        s.matvecs(lin, 2);
         if (w.wq() == null) {
             VectorOps.rmsNorm(s.qA, 0, w.qANorm(), 0, s.qA, 0, hp.qLoraRank(), c.eps());
             lin.matvec(w.wqB(), s.qA, 0, s.qFull, 0);
@@ -242,7 +242,7 @@ final class DeepSeek2Decoder implements Decoder {
             s.job(h, w.kB()[h], s.qFull, h * qk, s.q, h * kd);                  // q_nope -> kv_lora space
             System.arraycopy(s.qFull, h * qk + nope, s.q, h * kd + lora, nRot);  // q_pe
         }
-        lin.matvecs(nHead, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        s.matvecs(lin, nHead);
         Rope.applyBatch(s.rope, s.q, lora, 1, nHead * kd, nHead, kd, pos);
         VectorOps.rmsNorm(s.kvA, 0, w.kvANorm(), 0, s.kCur, 0, lora, c.eps());
         System.arraycopy(s.kvA, lora, s.kCur, lora, nRot);
@@ -253,7 +253,7 @@ final class DeepSeek2Decoder implements Decoder {
         for (int h = 0; h < nHead; h++) {
             s.job(h, w.vB()[h], s.att, h * lora, s.headOut, h * vh);
         }
-        lin.matvecs(nHead, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        s.matvecs(lin, nHead);
         lin.matvec(w.wo(), s.headOut, 0, s.out, 0);
     }
 
@@ -262,7 +262,7 @@ final class DeepSeek2Decoder implements Decoder {
         int nFf = hp.common().nFf();
         s.job(0, dGate[il], s.xn, 0, s.dGate, 0);
         s.job(1, dUp[il], s.xn, 0, s.dUp, 0);
-        lin.matvecs(2, s.jobW, s.jobX, s.jobXOff, s.jobY, s.jobYOff);
+        s.matvecs(lin, 2);
         VectorOps.swiglu(s.dGate, 0, s.dUp, 0, s.dAct, 0, nFf);
         lin.matvec(dDown[il], s.dAct, 0, s.out, 0);
     }

@@ -3,7 +3,6 @@ package io.github.moe4j.model.deepseek2;
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.DecoderState;
 import io.github.moe4j.model.KvType;
-import io.github.moe4j.tensor.Tensor;
 
 /** A {@link DecoderState} (V cache a view of K) plus the MLA and dense-FFN scratch of deepseek2. */
 final class MlaState extends DecoderState {
@@ -14,21 +13,6 @@ final class MlaState extends DecoderState {
     final float[] dGate;    // [n_ff] dense FFN
     final float[] dUp;      // [n_ff]
     final float[] dAct;     // [n_ff]
-    // one Linear.matvecs call's jobs (a matrix per head: up to n_head of them)
-    final Tensor[] jobW;
-    final float[][] jobX;
-    final int[] jobXOff;
-    final float[][] jobY;
-    final int[] jobYOff;
-
-    /** Job {@code j} of the next {@code matvecs} call: {@code y[yOff..] = w x[xOff..]}. */
-    void job(int j, Tensor w, float[] x, int xOff, float[] y, int yOff) {
-        jobW[j] = w;
-        jobX[j] = x;
-        jobXOff[j] = xOff;
-        jobY[j] = y;
-        jobYOff[j] = yOff;
-    }
 
     MlaState(DecoderConfig c, DeepSeek2.Hparams hp, int nCtx, KvType kvType) {
         super(c, nCtx, UBATCH, kvType, true);   // V = the kv_lora prefix of each K row, not stored twice
@@ -40,11 +24,5 @@ final class MlaState extends DecoderState {
         dGate = new float[k.nFf()];
         dUp = new float[k.nFf()];
         dAct = new float[k.nFf()];
-        int jobs = Math.max(2, k.nHead());
-        jobW = new Tensor[jobs];
-        jobX = new float[jobs][];
-        jobXOff = new int[jobs];
-        jobY = new float[jobs][];
-        jobYOff = new int[jobs];
     }
 }
