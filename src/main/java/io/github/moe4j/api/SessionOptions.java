@@ -9,13 +9,18 @@ public final class SessionOptions {
 
     private final int contextLength;
     private final OverflowPolicy overflowPolicy;
+    private final KvCacheType kvCacheType;
 
     private SessionOptions(Builder b) {
         this.contextLength = b.contextLength;
         this.overflowPolicy = b.overflowPolicy;
+        this.kvCacheType = b.kvCacheType;
     }
 
-    /** Defaults: the model's default context length ({@link LoadOptions#contextLength()}), {@link OverflowPolicy#FAIL}. */
+    /**
+     * Defaults: the model's default context length ({@link LoadOptions#contextLength()}),
+     * {@link OverflowPolicy#FAIL}, a {@link KvCacheType#F32} KV cache.
+     */
     public static SessionOptions defaults() {
         return DEFAULTS;
     }
@@ -34,15 +39,22 @@ public final class SessionOptions {
         return overflowPolicy;
     }
 
+    /** The KV cache's element type. */
+    public KvCacheType kvCacheType() {
+        return kvCacheType;
+    }
+
     @Override
     public String toString() {
-        return "SessionOptions[contextLength=" + contextLength + ", overflowPolicy=" + overflowPolicy + "]";
+        return "SessionOptions[contextLength=" + contextLength + ", overflowPolicy=" + overflowPolicy
+                + ", kvCacheType=" + kvCacheType + "]";
     }
 
     /** Builds {@link SessionOptions}; each setter validates its argument. */
     public static final class Builder {
         private int contextLength;
         private OverflowPolicy overflowPolicy = OverflowPolicy.FAIL;
+        private KvCacheType kvCacheType = KvCacheType.F32;
 
         private Builder() {
         }
@@ -61,6 +73,15 @@ public final class SessionOptions {
                 throw new IllegalArgumentException("overflowPolicy must not be null");
             }
             this.overflowPolicy = policy;
+            return this;
+        }
+
+        /** {@link KvCacheType#F16} halves the KV cache; the default is {@link KvCacheType#F32}. */
+        public Builder kvCacheType(KvCacheType type) {
+            if (type == null) {
+                throw new IllegalArgumentException("kvCacheType must not be null");
+            }
+            this.kvCacheType = type;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.github.moe4j.engine;
 
 import io.github.moe4j.api.Backend;
 import io.github.moe4j.api.ChatTemplateException;
+import io.github.moe4j.api.KvCacheType;
 import io.github.moe4j.api.LoadOptions;
 import io.github.moe4j.api.Model;
 import io.github.moe4j.api.ModelInfo;
@@ -14,6 +15,7 @@ import io.github.moe4j.gguf.GgufModel;
 import io.github.moe4j.gguf.GgufSummary;
 import io.github.moe4j.model.Architectures;
 import io.github.moe4j.model.Decoder;
+import io.github.moe4j.model.KvType;
 import io.github.moe4j.model.KernelLinear;
 import io.github.moe4j.template.ChatTemplate;
 import io.github.moe4j.template.ChatTemplates;
@@ -139,7 +141,8 @@ public final class ModelImpl implements Model {
         }
         enter();
         try {
-            return new SessionImpl(this, decoder.newState(ctx), options.overflowPolicy());
+            KvType kv = options.kvCacheType() == KvCacheType.F16 ? KvType.F16 : KvType.F32;
+            return new SessionImpl(this, decoder.newState(ctx, kv), options.overflowPolicy());
         } finally {
             exit();
         }

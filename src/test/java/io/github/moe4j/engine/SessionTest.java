@@ -3,6 +3,7 @@ package io.github.moe4j.engine;
 import io.github.moe4j.api.ChatMessage;
 import io.github.moe4j.api.ContextOverflowException;
 import io.github.moe4j.api.GenerateOptions;
+import io.github.moe4j.api.KvCacheType;
 import io.github.moe4j.api.Generation;
 import io.github.moe4j.api.OverflowPolicy;
 import io.github.moe4j.api.Session;
@@ -364,5 +365,21 @@ class SessionTest {
         }
         assertThrows(IllegalArgumentException.class,
                 () -> model.newSession(SessionOptions.builder().contextLength(129).build()));
+    }
+
+    @Test
+    void f16KvCacheHalvesTheCacheAndStillGenerates() {
+        SessionOptions f16 = SessionOptions.builder().contextLength(64).kvCacheType(KvCacheType.F16).build();
+        SessionOptions f32 = SessionOptions.builder().contextLength(64).build();
+        try (SessionImpl a = model.newSession(f16); SessionImpl b = model.newSession(f32)) {
+            assertEquals(KvCacheType.F32, f32.kvCacheType());
+            assertEquals(b.kvBytes(), 2 * a.kvBytes(), "f16 keys and values take half the bytes");
+            Generation ga = a.generateTokens(PROMPT, greedy(8), null, true);
+            Generation gb = b.generateTokens(PROMPT, greedy(8), null, true);
+            assertEquals(8, ga.tokens().length);
+            // rounding the cache to f16 moves logits a little; the first greedy token of this model is far from a tie
+            assertEquals(gb.tokens()[0], ga.tokens()[0]);
+        }
+        assertThrows(IllegalArgumentException.class, () -> SessionOptions.builder().kvCacheType(null));
     }
 }
