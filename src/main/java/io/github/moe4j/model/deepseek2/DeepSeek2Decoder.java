@@ -117,8 +117,9 @@ final class DeepSeek2Decoder implements Decoder {
     }
 
     /**
-     * Prefill of {@code nb <= ubatch} tokens: MLA and dense blocks token by token, MoE blocks
-     * grouped by expert ({@link MoeBatch}); the same numbers as {@link #token} for each in turn.
+     * Prefill of {@code nb <= ubatch} tokens: MLA and dense blocks as matmuls over the batch, MoE
+     * blocks grouped by expert ({@link MoeBatch}); what {@link #token} computes for each in turn, up to
+     * the kernels' summation order.
      */
     private void batch(MlaState s, int[] tokens, int off, int nb, int t0, float[] logits, int lo,
                        ForwardObserver obs) {
@@ -131,16 +132,16 @@ final class DeepSeek2Decoder implements Decoder {
         for (int il = 0; il < c.nLayer(); il++) {
             MlaWeights w = attn[il];
             for (int t = 0; t < nb; t++) {
-                VectorOps.rmsNorm(s.bh, t * e, w.norm(), 0, s.xn, 0, e, c.eps());
-                mla(s, w, il, p0 + t);
-                VectorOps.add(s.bh, t * e, s.out, 0, s.bh, t * e, e);
+                VectorOps.rmsNorm(s.bh, t * e, w.norm(), 0, s.bxn, t * e, e, c.eps());
             }
+            mlaBatch(s, w, il, p0, nb);
+            VectorOps.add(s.bh, 0, s.bout, 0, s.bh, 0, nb * e);
             if (moe[il] == null) {
                 for (int t = 0; t < nb; t++) {
-                    VectorOps.rmsNorm(s.bh, t * e, ffnNorm[il], 0, s.xn, 0, e, c.eps());
-                    dense(s, il);
-                    VectorOps.add(s.bh, t * e, s.out, 0, s.bh, t * e, e);
+                    VectorOps.rmsNorm(s.bh, t * e, ffnNorm[il], 0, s.bxn, t * e, e, c.eps());
                 }
+                denseBatch(s, il, nb);
+                VectorOps.add(s.bh, 0, s.bout, 0, s.bh, 0, nb * e);
             } else {
                 for (int t = 0; t < nb; t++) {
                     VectorOps.rmsNorm(s.bh, t * e, ffnNorm[il], 0, s.bxn, t * e, e, c.eps());
@@ -255,6 +256,67 @@ final class DeepSeek2Decoder implements Decoder {
         }
         s.matvecs(lin, nHead);
         lin.matvec(w.wo(), s.headOut, 0, s.out, 0);
+    }
+
+    /**
+     * {@link #mla} for {@code nb} tokens at positions {@code p0 ..}: every projection one matmul over
+     * the batch (the per-head absorbed products one matmul per head), then causal attention of the
+     * batch. Reads {@code s.bxn [nb][n_embd]}, writes {@code s.bout [nb][n_embd]}.
+     */
+    private void mlaBatch(MlaState s, MlaWeights w, int il, int p0, int nb) {
+        int e = c.nEmbd();
+        int nHead = c.nHead();
+        int nRot = hp.common().nRot();
+        int nope = hp.qkNope();
+        int qk = nope + nRot;
+        int lora = hp.kvLoraRank();
+        int kd = c.headDimK();
+        int vh = hp.vHeadDim();
+        int qw = nHead * qk;
+        int kvw = lora + nRot;
+        if (w.wq() != null) {
+            lin.matmul(w.wq(), s.bxn, 0, e, nb, s.bqFull, 0, qw);
+        } else {
+            int ql = hp.qLoraRank();
+            lin.matmul(w.wqA(), s.bxn, 0, e, nb, s.bqA, 0, ql);
+            for (int t = 0; t < nb; t++) {
+                VectorOps.rmsNorm(s.bqA, t * ql, w.qANorm(), 0, s.bqA, t * ql, ql, c.eps());
+            }
+            lin.matmul(w.wqB(), s.bqA, 0, ql, nb, s.bqFull, 0, qw);
+        }
+        lin.matmul(w.wkvA(), s.bxn, 0, e, nb, s.bkvA, 0, kvw);
+        for (int h = 0; h < nHead; h++) {      // q_nope -> kv_lora space, head by head over the batch
+            lin.matmul(w.kB()[h], s.bqFull, h * qk, qw, nb, s.bq, h * kd, nHead * kd);
+        }
+        for (int t = 0; t < nb; t++) {
+            int qo = t * nHead * kd;
+            for (int h = 0; h < nHead; h++) {
+                System.arraycopy(s.bqFull, t * qw + h * qk + nope, s.bq, qo + h * kd + lora, nRot);  // q_pe
+            }
+            Rope.applyBatch(s.rope, s.bq, qo + lora, 1, nHead * kd, nHead, kd, p0 + t);
+            VectorOps.rmsNorm(s.bkvA, t * kvw, w.kvANorm(), 0, s.kCur, 0, lora, c.eps());
+            System.arraycopy(s.bkvA, t * kvw + lora, s.kCur, lora, nRot);
+            Rope.applyBatch(s.rope, s.kCur, lora, 1, kd, 1, kd, p0 + t);
+            s.k[il].store(p0 + t, s.kCur, 0);
+        }
+        s.attend(lin, s.bq, nb, p0, nHead, il, params, s.batt);
+        for (int h = 0; h < nHead; h++) {
+            lin.matmul(w.vB()[h], s.batt, h * lora, nHead * lora, nb, s.bheadOut, h * vh, nHead * vh);
+        }
+        lin.matmul(w.wo(), s.bheadOut, 0, nHead * vh, nb, s.bout, 0, e);
+    }
+
+    /** {@link #dense} for {@code nb} tokens: reads {@code s.bxn}, writes {@code s.bout}. */
+    private void denseBatch(MlaState s, int il, int nb) {
+        int e = c.nEmbd();
+        int nFf = hp.common().nFf();
+        for (int t0 = 0; t0 < nb; t0 += MlaState.DENSE_CHUNK) {
+            int n = Math.min(MlaState.DENSE_CHUNK, nb - t0);
+            lin.matmul(dGate[il], s.bxn, t0 * e, e, n, s.bdGate, 0, nFf);
+            lin.matmul(dUp[il], s.bxn, t0 * e, e, n, s.bdUp, 0, nFf);
+            VectorOps.swiglu(s.bdGate, 0, s.bdUp, 0, s.bdAct, 0, n * nFf);
+            lin.matmul(dDown[il], s.bdAct, 0, nFf, n, s.bout, t0 * e, e);
+        }
     }
 
     /** Dense SwiGLU FFN of a leading block: reads {@code s.xn}, writes {@code s.out}. */
