@@ -1,0 +1,190 @@
+// attention.cu: decode attention split over the KV cache + combine (GQA, sinks, sliding window,
+// MLA as one shared KV head), and a simple prefill attention. See ABI.md.
+#include "common.cuh"
+#include <math_constants.h>
+
+#define ATT_THREADS 128
+#define ATT_WARPS 4
+#define PREFILL_CHUNK 128
+#define PREFILL_DV_PER_THREAD 4   // dv <= 512
+#define COMBINE_MAX_SPLIT 1024
+
+/** First key visible to a query at position i. */
+__device__ __forceinline__ int first_visible(int i, int window) {
+    return window > 0 ? max(0, i - window + 1) : 0;
+}
+
+/** sc[j - k0] = scale * q . K[j] for j in [k0, k1), one key per warp at a time. */
+__device__ __forceinline__ void scores(const float* qs, const float* Kh, long long kRowStride, int dk, int k0, int k1,
+                                       float scale, float* sc) {
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    for (int j = k0 + warp; j < k1; j += ATT_WARPS) {
+        const float* kr = Kh + (long long) j * kRowStride;
+        float a = 0.f;
+        for (int c = lane; c < dk; c += 32) a = fmaf(qs[c], kr[c], a);
+        a = warp_sum(a);
+        if (lane == 0) sc[j - k0] = a * scale;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split(
+        const float* q, int qHeadStride,
+        const float* K, long long kRowStride, const float* V, long long vRowStride,
+        const int* pos, int nHead, int nHeadKv, int dk, int dv,
+        float scale, int window, int chunk, int maxSplit,
+        float* partO, float* partML) {
+    extern __shared__ float smem[];
+    __shared__ float red[ATT_WARPS];
+    float* qs = smem;          // [dk]
+    float* sc = smem + dk;     // [chunk]
+    int h = blockIdx.x, sp = blockIdx.y;
+    if (h >= nHead || sp >= maxSplit) return;
+    int i = *pos;
+    int k0 = first_visible(i, window) + sp * chunk;
+    int k1 = min(k0 + chunk, i + 1);
+    long long part = (long long) h * maxSplit + sp;
+    if (k0 >= k1) {   // empty split: the combine skips it (l = 0), partO is not written
+        if (threadIdx.x == 0) {
+            partML[2 * part] = -CUDART_INF_F;
+            partML[2 * part + 1] = 0.f;
+        }
+        return;
+    }
+    int hk = h / (nHead / nHeadKv);
+    for (int c = threadIdx.x; c < dk; c += blockDim.x) qs[c] = q[(long long) h * qHeadStride + c];
+    __syncthreads();
+    scores(qs, K + (long long) hk * dk, kRowStride, dk, k0, k1, scale, sc);
+    __syncthreads();
+    int n = k1 - k0;
+    float m = -CUDART_INF_F;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, sc[j]);
+    m = block_max(m, red);
+    float l = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        float p = expf(sc[j] - m);
+        sc[j] = p;
+        l += p;
+    }
+    l = block_sum(l, red);   // syncs: sc holds the probabilities
+    const float* Vh = V + (long long) hk * dv + (long long) k0 * vRowStride;
+    float* po = partO + part * dv;
+    for (int d = threadIdx.x; d < dv; d += blockDim.x) {
+        float acc = 0.f;
+        for (int j = 0; j < n; j++) acc = fmaf(sc[j], Vh[(long long) j * vRowStride + d], acc);
+        po[d] = acc;
+    }
+    if (threadIdx.x == 0) {
+        partML[2 * part] = m;
+        partML[2 * part + 1] = l;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_combine(
+        const float* partO, const float* partML, const float* sinks,
+        int nHead, int dv, int maxSplit, float* out, int outHeadStride) {
+    __shared__ float fac[COMBINE_MAX_SPLIT];
+    __shared__ float total;
+    int h = blockIdx.x;
+    if (h >= nHead) return;
+    const float* ml = partML + (long long) h * maxSplit * 2;
+    int ns = min(maxSplit, COMBINE_MAX_SPLIT);
+    float sink = sinks != nullptr ? sinks[h] : -CUDART_INF_F;
+    float M = sink;
+    for (int s = 0; s < ns; s++) {
+        if (ml[2 * s + 1] > 0.f) M = fmaxf(M, ml[2 * s]);
+    }
+    for (int s = threadIdx.x; s < ns; s += blockDim.x) {
+        fac[s] = ml[2 * s + 1] > 0.f ? expf(ml[2 * s] - M) : 0.f;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        float L = sinks != nullptr ? expf(sink - M) : 0.f;
+        for (int s = 0; s < ns; s++) {
+            if (fac[s] != 0.f) L += ml[2 * s + 1] * fac[s];
+        }
+        total = L;
+    }
+    __syncthreads();
+    float inv = 1.0f / total;
+    const float* po = partO + (long long) h * maxSplit * dv;
+    for (int d = threadIdx.x; d < dv; d += blockDim.x) {
+        float acc = 0.f;
+        for (int s = 0; s < ns; s++) {
+            if (fac[s] != 0.f) acc = fmaf(po[(long long) s * dv + d], fac[s], acc);
+        }
+        out[(long long) h * outHeadStride + d] = acc * inv;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
+        const float* q, int qTokStride, int qHeadStride,
+        const float* K, long long kRowStride, const float* V, long long vRowStride,
+        const int* pos, int nTok, int nHead, int nHeadKv, int dk, int dv,
+        float scale, int window, const float* sinks,
+        float* out, int outTokStride, int outHeadStride) {
+    extern __shared__ float smem[];
+    __shared__ float red[ATT_WARPS];
+    float* qs = smem;          // [dk]
+    float* sc = smem + dk;     // [PREFILL_CHUNK]
+    int h = blockIdx.x, t = blockIdx.y;
+    if (h >= nHead || t >= nTok) return;
+    int i = *pos + t;
+    int lo = first_visible(i, window);
+    int hk = h / (nHead / nHeadKv);
+    for (int c = threadIdx.x; c < dk; c += blockDim.x) {
+        qs[c] = q[(long long) t * qTokStride + (long long) h * qHeadStride + c];
+    }
+    __syncthreads();
+    const float* Kh = K + (long long) hk * dk;
+    const float* Vh = V + (long long) hk * dv;
+    float o[PREFILL_DV_PER_THREAD];
+#pragma unroll
+    for (int u = 0; u < PREFILL_DV_PER_THREAD; u++) o[u] = 0.f;
+    float M = -CUDART_INF_F, l = 0.f;
+    for (int k0 = lo; k0 <= i; k0 += PREFILL_CHUNK) {
+        int k1 = min(k0 + PREFILL_CHUNK, i + 1);
+        int n = k1 - k0;
+        scores(qs, Kh, kRowStride, dk, k0, k1, scale, sc);
+        __syncthreads();
+        float mc = -CUDART_INF_F;
+        for (int j = threadIdx.x; j < n; j += blockDim.x) mc = fmaxf(mc, sc[j]);
+        mc = block_max(mc, red);
+        float mNew = fmaxf(M, mc);
+        float f = expf(M - mNew);   // 0 on the first chunk (M = -inf)
+        float ls = 0.f;
+        for (int j = threadIdx.x; j < n; j += blockDim.x) {
+            float p = expf(sc[j] - mNew);
+            sc[j] = p;
+            ls += p;
+        }
+        ls = block_sum(ls, red);    // syncs: sc holds the probabilities
+        l = l * f + ls;
+        M = mNew;
+#pragma unroll
+        for (int u = 0; u < PREFILL_DV_PER_THREAD; u++) {
+            int d = threadIdx.x + u * ATT_THREADS;
+            if (d < dv) {
+                float acc = o[u] * f;
+                for (int j = 0; j < n; j++) acc = fmaf(sc[j], Vh[(long long) (k0 + j) * vRowStride + d], acc);
+                o[u] = acc;
+            }
+        }
+        __syncthreads();            // sc is rewritten by the next chunk
+    }
+    float inv;
+    float g = 1.0f;
+    if (sinks != nullptr) {
+        float sink = sinks[h];
+        float Mf = fmaxf(M, sink);
+        g = expf(M - Mf);
+        inv = 1.0f / (l * g + expf(sink - Mf));
+    } else {
+        inv = 1.0f / l;
+    }
+    float* op = out + (long long) t * outTokStride + (long long) h * outHeadStride;
+#pragma unroll
+    for (int u = 0; u < PREFILL_DV_PER_THREAD; u++) {
+        int d = threadIdx.x + u * ATT_THREADS;
+        if (d < dv) op[d] = o[u] * g * inv;
+    }
+}
