@@ -48,6 +48,22 @@ __device__ __forceinline__ int i8(const uint8_t* p) {
     return (int) (signed char) __ldg(p);
 }
 
+/**
+ * 8 bytes from p: one 64-bit load when p is 8-byte aligned (K-quant blocks of a 16-byte aligned
+ * tensor always are), else byte loads. Byte i of the result: byte_of(v, i).
+ */
+__device__ __forceinline__ uint2 ld8(const uint8_t* p) {
+    if ((((uintptr_t) p) & 7u) == 0) return __ldg((const uint2*) p);
+    uint2 r;
+    r.x = u8(p) | (u8(p + 1) << 8) | (u8(p + 2) << 16) | (u8(p + 3) << 24);
+    r.y = u8(p + 4) | (u8(p + 5) << 8) | (u8(p + 6) << 16) | (u8(p + 7) << 24);
+    return r;
+}
+
+__device__ __forceinline__ unsigned byte_of(uint2 v, int i) {
+    return ((i < 4 ? v.x : v.y) >> (8 * (i & 3))) & 0xFFu;
+}
+
 /** Little-endian f16 at a 2-byte aligned address. */
 __device__ __forceinline__ float f16_at(const uint8_t* p) {
     unsigned short bits = __ldg((const unsigned short*) p);
@@ -88,22 +104,42 @@ __device__ __forceinline__ void deq8(const uint8_t* row, int c, float* w);
 template <>
 __device__ __forceinline__ void deq8<W_F32>(const uint8_t* row, int c, float* w) {
     const float* p = (const float*) row + 8 * c;
+    if ((((uintptr_t) p) & 15u) == 0) {
+        float4 a = __ldg((const float4*) p), b = __ldg((const float4*) p + 1);
+        w[0] = a.x; w[1] = a.y; w[2] = a.z; w[3] = a.w; w[4] = b.x; w[5] = b.y; w[6] = b.z; w[7] = b.w;
+    } else {
 #pragma unroll
-    for (int i = 0; i < 8; i++) w[i] = __ldg(p + i);
+        for (int i = 0; i < 8; i++) w[i] = __ldg(p + i);
+    }
+}
+
+/** 16 bytes at a 2-byte aligned p as 8 little-endian u16 (one 128-bit load when 16-byte aligned). */
+__device__ __forceinline__ void ld8_u16(const uint8_t* p, unsigned* h) {
+    if ((((uintptr_t) p) & 15u) == 0) {
+        uint4 v = __ldg((const uint4*) p);
+        h[0] = v.x & 0xFFFFu; h[1] = v.x >> 16; h[2] = v.y & 0xFFFFu; h[3] = v.y >> 16;
+        h[4] = v.z & 0xFFFFu; h[5] = v.z >> 16; h[6] = v.w & 0xFFFFu; h[7] = v.w >> 16;
+    } else {
+        const unsigned short* q = (const unsigned short*) p;
+#pragma unroll
+        for (int i = 0; i < 8; i++) h[i] = __ldg(q + i);
+    }
 }
 
 template <>
 __device__ __forceinline__ void deq8<W_F16>(const uint8_t* row, int c, float* w) {
-    const uint8_t* p = row + 16 * c;
+    unsigned h[8];
+    ld8_u16(row + 16 * c, h);
 #pragma unroll
-    for (int i = 0; i < 8; i++) w[i] = f16_at(p + 2 * i);
+    for (int i = 0; i < 8; i++) w[i] = __half2float(__ushort_as_half((unsigned short) h[i]));
 }
 
 template <>
 __device__ __forceinline__ void deq8<W_BF16>(const uint8_t* row, int c, float* w) {
-    const unsigned short* p = (const unsigned short*) (row + 16 * c);
+    unsigned h[8];
+    ld8_u16(row + 16 * c, h);
 #pragma unroll
-    for (int i = 0; i < 8; i++) w[i] = __uint_as_float(((unsigned) __ldg(p + i)) << 16);
+    for (int i = 0; i < 8; i++) w[i] = __uint_as_float(h[i] << 16);
 }
 
 // Q4_0: w = (q - 8) * d; byte j: low nibble = element j, high nibble = element j + 16.
@@ -112,11 +148,11 @@ __device__ __forceinline__ void deq8<W_Q4_0>(const uint8_t* row, int c, float* w
     const uint8_t* b = row + (c >> 2) * 18;
     int p = c & 3;
     float d = f16_at(b);
-    const uint8_t* qs = b + 2 + 8 * (p & 1);
+    uint2 qs = ld8(b + 2 + 8 * (p & 1));
     int shift = (p >> 1) * 4;
 #pragma unroll
     for (int i = 0; i < 8; i++) {
-        int q = (int) ((u8(qs + i) >> shift) & 0xF);
+        int q = (int) ((byte_of(qs, i) >> shift) & 0xF);
         w[i] = __fmul_rn((float) (q - 8), d);
     }
 }
@@ -126,9 +162,9 @@ template <>
 __device__ __forceinline__ void deq8<W_Q8_0>(const uint8_t* row, int c, float* w) {
     const uint8_t* b = row + (c >> 2) * 34;
     float d = f16_at(b);
-    const uint8_t* qs = b + 2 + 8 * (c & 3);
+    uint2 qs = ld8(b + 2 + 8 * (c & 3));
 #pragma unroll
-    for (int i = 0; i < 8; i++) w[i] = __fmul_rn((float) i8(qs + i), d);
+    for (int i = 0; i < 8; i++) w[i] = __fmul_rn((float) (int) (signed char) byte_of(qs, i), d);
 }
 
 // MXFP4: w = kvalue[q] * 2^(e-128); nibble layout as Q4_0.
@@ -137,10 +173,10 @@ __device__ __forceinline__ void deq8<W_MXFP4>(const uint8_t* row, int c, float* 
     const uint8_t* b = row + (c >> 2) * 17;
     int p = c & 3;
     float d = e8m0_half(u8(b));
-    const uint8_t* qs = b + 1 + 8 * (p & 1);
+    uint2 qs = ld8(b + 1 + 8 * (p & 1));
     int shift = (p >> 1) * 4;
 #pragma unroll
-    for (int i = 0; i < 8; i++) w[i] = __fmul_rn(mxfp4_level((u8(qs + i) >> shift) & 0xF), d);
+    for (int i = 0; i < 8; i++) w[i] = __fmul_rn(mxfp4_level((byte_of(qs, i) >> shift) & 0xF), d);
 }
 
 // Q4_K: w = (d * sc) * q - (dmin * m), sub-block s of 32; element 32s + l is the low (s even) or
@@ -155,11 +191,11 @@ __device__ __forceinline__ void deq8<W_Q4_K>(const uint8_t* row, int c, float* w
     k_scale_min(b + 4, s, sc, mn);
     float d1 = __fmul_rn(f16_at(b), (float) sc);
     float m1 = __fmul_rn(f16_at(b + 2), (float) mn);
-    const uint8_t* qs = b + 16 + 32 * (s >> 1) + l0;
+    uint2 qs = ld8(b + 16 + 32 * (s >> 1) + l0);
     int shift = (s & 1) * 4;
 #pragma unroll
     for (int k = 0; k < 8; k++) {
-        int q = (int) ((u8(qs + k) >> shift) & 0xF);
+        int q = (int) ((byte_of(qs, k) >> shift) & 0xF);
         w[k] = __fsub_rn(__fmul_rn(d1, (float) q), m1);
     }
 }
@@ -175,12 +211,12 @@ __device__ __forceinline__ void deq8<W_Q5_K>(const uint8_t* row, int c, float* w
     k_scale_min(b + 4, s, sc, mn);
     float d1 = __fmul_rn(f16_at(b), (float) sc);
     float m1 = __fmul_rn(f16_at(b + 2), (float) mn);
-    const uint8_t* qh = b + 16 + l0;
-    const uint8_t* qs = b + 48 + 32 * (s >> 1) + l0;
+    uint2 qh = ld8(b + 16 + l0);
+    uint2 qs = ld8(b + 48 + 32 * (s >> 1) + l0);
     int shift = (s & 1) * 4;
 #pragma unroll
     for (int k = 0; k < 8; k++) {
-        int q = (int) ((u8(qs + k) >> shift) & 0xF) | (int) (((u8(qh + k) >> s) & 1) << 4);
+        int q = (int) ((byte_of(qs, k) >> shift) & 0xF) | (int) (((byte_of(qh, k) >> s) & 1) << 4);
         w[k] = __fsub_rn(__fmul_rn(d1, (float) q), m1);
     }
 }
@@ -196,13 +232,13 @@ __device__ __forceinline__ void deq8<W_Q6_K>(const uint8_t* row, int c, float* w
     int k = r >> 5;
     int l0 = r & 31;
     float dsc = __fmul_rn(f16_at(b + 208), (float) i8(b + 192 + (e0 >> 4)));
-    const uint8_t* ql = b + 64 * h + 32 * (k & 1) + l0;
-    const uint8_t* qh = b + 128 + 32 * h + l0;
+    uint2 ql = ld8(b + 64 * h + 32 * (k & 1) + l0);
+    uint2 qh = ld8(b + 128 + 32 * h + l0);
     int lshift = (k >> 1) * 4;
     int hshift = 2 * k;
 #pragma unroll
     for (int j = 0; j < 8; j++) {
-        int q = (int) ((u8(ql + j) >> lshift) & 0xF) | (int) (((u8(qh + j) >> hshift) & 3) << 4);
+        int q = (int) ((byte_of(ql, j) >> lshift) & 0xF) | (int) (((byte_of(qh, j) >> hshift) & 3) << 4);
         w[j] = __fmul_rn(dsc, (float) (q - 32));
     }
 }
@@ -291,6 +327,17 @@ __device__ __forceinline__ float glu(float g, float u, int act, float alpha, flo
     return s * (uc + 1.0f);
 }
 
+/** 8 activations from p (global or shared): two 128-bit loads when 16-byte aligned. */
+__device__ __forceinline__ void ld8f(const float* p, float* v) {
+    if ((((uintptr_t) p) & 15u) == 0) {
+        float4 a = ((const float4*) p)[0], b = ((const float4*) p)[1];
+        v[0] = a.x; v[1] = a.y; v[2] = a.z; v[3] = a.w; v[4] = b.x; v[5] = b.y; v[6] = b.z; v[7] = b.w;
+    } else {
+#pragma unroll
+        for (int i = 0; i < 8; i++) v[i] = p[i];
+    }
+}
+
 // ---------------------------------------------------------------- warp dot products
 
 /**
@@ -308,10 +355,11 @@ __device__ __forceinline__ void warp_row_dot(const uint8_t* row, int cols, const
 #pragma unroll
         for (int t = 0; t < NT; t++) {
             if (t < nt) {
-                const float* xp = x + t * xStride + 8 * c;
+                float xv[8];
+                ld8f(x + t * xStride + 8 * c, xv);
                 float a = acc[t];
 #pragma unroll
-                for (int i = 0; i < 8; i++) a = fmaf(w[i], xp[i], a);
+                for (int i = 0; i < 8; i++) a = fmaf(w[i], xv[i], a);
                 acc[t] = a;
             }
         }
@@ -330,10 +378,11 @@ __device__ __forceinline__ void warp_row_dot_ptrs(const uint8_t* row, int cols, 
         for (int t = 0; t < NT; t++) {
             const float* xp = xs[t];
             if (xp != nullptr) {
-                xp += 8 * c;
+                float xv[8];
+                ld8f(xp + 8 * c, xv);
                 float a = acc[t];
 #pragma unroll
-                for (int i = 0; i < 8; i++) a = fmaf(w[i], xp[i], a);
+                for (int i = 0; i < 8; i++) a = fmaf(w[i], xv[i], a);
                 acc[t] = a;
             }
         }
@@ -357,13 +406,13 @@ __device__ __forceinline__ void warp_row_dot2_ptrs(const uint8_t* rowA, const ui
         for (int t = 0; t < NT; t++) {
             const float* xp = xs[t];
             if (xp != nullptr) {
-                xp += 8 * c;
+                float xv[8];
+                ld8f(xp + 8 * c, xv);
                 float a = accA[t], b = accB[t];
 #pragma unroll
                 for (int i = 0; i < 8; i++) {
-                    float xv = xp[i];
-                    a = fmaf(wa[i], xv, a);
-                    b = fmaf(wb[i], xv, b);
+                    a = fmaf(wa[i], xv[i], a);
+                    b = fmaf(wb[i], xv[i], b);
                 }
                 accA[t] = a;
                 accB[t] = b;
