@@ -39,7 +39,7 @@ __device__ __forceinline__ void norm_router_impl(const float* h, int hStride, co
         float v = __fmul_rn(ht[c], s);
         if (normW != nullptr) v = __fmul_rn(v, normW[c]);
         xs[c] = v;
-        if (blockIdx.x == 0) xo[c] = v;
+        if (blockIdx.x == 0 && xn != nullptr) xo[c] = v;
     }
     __syncthreads();
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
