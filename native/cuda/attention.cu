@@ -33,7 +33,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split(
         const int* pos, int nHead, int nHeadKv, int dk, int dv,
         float scale, int window, int chunk, int maxSplit,
         float* partO, float* partML) {
-    extern __shared__ float smem[];
+    DYN_SMEM(float, smem);
     __shared__ float red[ATT_WARPS];
     float* qs = smem;          // [dk]
     float* sc = smem + dk;     // [chunk]
@@ -122,7 +122,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
         const int* pos, int nTok, int nHead, int nHeadKv, int dk, int dv,
         float scale, int window, const float* sinks,
         float* out, int outTokStride, int outHeadStride) {
-    extern __shared__ float smem[];
+    DYN_SMEM(float, smem);
     __shared__ float red[ATT_WARPS];
     float* qs = smem;          // [dk]
     float* sc = smem + dk;     // [PREFILL_CHUNK]

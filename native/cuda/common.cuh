@@ -13,6 +13,13 @@
 #include <stdint.h>
 
 #define MOE4J_WARP 32
+
+// Dynamic shared memory of a kernel (a macro so that native/hostcheck can run the kernels on the host).
+#ifdef __CUDACC__
+#define DYN_SMEM(type, name) extern __shared__ type name[]
+#else
+#define DYN_SMEM(type, name) type* name = (type*) moe4j_host_dyn_smem()
+#endif
 #define MOE4J_FULL 0xffffffffu
 
 // ---------------------------------------------------------------- type codes (template args)

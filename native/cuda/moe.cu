@@ -23,7 +23,7 @@ __device__ __forceinline__ void norm_router_impl(const float* h, int hStride, co
                                                  const void* Wr, const float* rBias, int nExpert,
                                                  const float* shexpGateW, float* xn, int xnStride, float* logits,
                                                  int logitStride, int nTok) {
-    extern __shared__ float xs[];   // [n]
+    DYN_SMEM(float, xs);   // [n]
     __shared__ double red[MOE_WARPS];
     int t = blockIdx.y;
     if (t >= nTok) return;

@@ -1,12 +1,24 @@
-// Host stand-ins for the CUDA intrinsics common.cuh uses, so its block decoding can be compiled with
-// g++ and compared with the Java scalar dequantisation (native/hostcheck). Not used by nvcc.
+// Host stand-ins for the CUDA features the kernels use, so that native/cuda can be compiled with g++
+// and run on the CPU (native/hostcheck): one std::thread per CUDA thread, blocks one after another,
+// __syncthreads and warp shuffles through barriers, __shared__ as function statics (shared by the
+// threads of the one block that runs at a time). Slow, for correctness only. Not used by nvcc.
 #pragma once
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <cmath>
+#include <memory>
+#include <thread>
+#include <vector>
+
 #define __device__
 #define __global__
 #define __forceinline__ inline
+#define __launch_bounds__(...)
+#define __shared__ static
+
 template <typename P> static inline P __ldg(const P* p) { return *p; }
 static inline float __fmul_rn(float a, float b) { volatile float r = a * b; return r; }
 static inline float __fadd_rn(float a, float b) { volatile float r = a + b; return r; }
@@ -25,17 +37,71 @@ static inline float __half2float(__half h) {
 struct uint2 { unsigned x, y; };
 struct uint4 { unsigned x, y, z, w; };
 struct float4 { float x, y, z, w; };
-struct dim3_ { unsigned x, y, z; };
-static dim3_ threadIdx, blockIdx, blockDim, gridDim;
-static inline float __shfl_xor_sync(unsigned, float v, int) { return v; }
-static inline double __shfl_xor_sync(unsigned, double v, int) { return v; }
-static inline int __shfl_xor_sync(unsigned, int v, int) { return v; }
-static inline void __syncthreads() {}
-static inline float fmaf_(float a, float b, float c) { return std::fma(a, b, c); }
-// for a host syntax check of the .cu files (g++ -fsyntax-only), not for running them
-#define __launch_bounds__(...)
-#define __shared__
-static inline int atomicAdd(int* p, int v) { int o = *p; *p += v; return o; }
+struct dim3_ { unsigned x = 1, y = 1, z = 1; };
 using std::isnan;
 static inline int min(int a, int b) { return a < b ? a : b; }
 static inline int max(int a, int b) { return a > b ? a : b; }
+static inline long long min(long long a, long long b) { return a < b ? a : b; }
+static inline int atomicAdd(int* p, int v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+
+// ---------------------------------------------------------------- the emulator
+
+inline thread_local dim3_ threadIdx, blockIdx;
+inline dim3_ blockDim, gridDim;
+
+struct EmuBlock {
+    std::unique_ptr<std::barrier<>> bar;
+    std::vector<std::unique_ptr<std::barrier<>>> warpBar;
+    std::vector<unsigned long long> slots;
+    std::vector<double> dyn;
+};
+inline EmuBlock* emu_block = nullptr;
+
+static inline void __syncthreads() { emu_block->bar->arrive_and_wait(); }
+
+template <typename V>
+static inline V __shfl_xor_sync(unsigned, V v, int o) {
+    int tid = (int) threadIdx.x, w = tid >> 5, lane = tid & 31;
+    unsigned long long bits = 0;
+    std::memcpy(&bits, &v, sizeof(V));
+    emu_block->slots[tid] = bits;
+    emu_block->warpBar[w]->arrive_and_wait();
+    unsigned long long r = emu_block->slots[(w << 5) | (lane ^ o)];
+    emu_block->warpBar[w]->arrive_and_wait();
+    V out;
+    std::memcpy(&out, &r, sizeof(V));
+    return out;
+}
+
+static inline void* moe4j_host_dyn_smem() { return emu_block->dyn.data(); }
+
+/** Runs f() as a grid of blocks of `block` threads (x only), `dyn` bytes of dynamic shared memory. */
+template <typename F>
+static void emu_launch(dim3_ grid, int block, size_t dyn, F f) {
+    gridDim = grid;
+    blockDim = dim3_{(unsigned) block, 1, 1};
+    for (unsigned z = 0; z < grid.z; z++)
+        for (unsigned y = 0; y < grid.y; y++)
+            for (unsigned x = 0; x < grid.x; x++) {
+                EmuBlock b;
+                b.bar = std::make_unique<std::barrier<>>(block);
+                for (int w = 0; w < (block + 31) / 32; w++)
+                    b.warpBar.push_back(std::make_unique<std::barrier<>>(std::min(32, block - 32 * w)));
+                b.slots.assign(block, 0);
+                b.dyn.assign(dyn / 8 + 2, std::nan(""));   // garbage-like: NaN doubles
+                emu_block = &b;
+                std::vector<std::thread> ts;
+                ts.reserve(block);
+                for (int t = 0; t < block; t++) {
+                    ts.emplace_back([&, t, x, y, z] {
+                        threadIdx = dim3_{(unsigned) t, 0, 0};
+                        blockIdx = dim3_{x, y, z};
+                        f();
+                        b.warpBar[t >> 5]->arrive_and_drop();
+                        b.bar->arrive_and_drop();
+                    });
+                }
+                for (auto& th : ts) th.join();
+                emu_block = nullptr;
+            }
+}
