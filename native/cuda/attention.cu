@@ -8,6 +8,7 @@
 #define PREFILL_CHUNK 128
 #define PREFILL_DV_PER_THREAD 4   // dv <= 512
 #define COMBINE_MAX_SPLIT 1024
+#define ATT_HG 8                  // query heads per decode block
 
 /** First key visible to a query at position i. */
 __device__ __forceinline__ int first_visible(int i, int window) {
@@ -27,6 +28,8 @@ __device__ __forceinline__ void scores(const float* qs, const float* Kh, long lo
     }
 }
 
+// One block per (KV head, group of up to ATT_HG query heads sharing it, split): each K and V row is
+// read once for all the block's query heads (GQA groups, MLA's heads sharing one latent KV head).
 extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split(
         const float* q, int qHeadStride,
         const float* K, long long kRowStride, const float* V, long long vRowStride,
@@ -35,47 +38,98 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split(
         float* partO, float* partML) {
     DYN_SMEM(float, smem);
     __shared__ float red[ATT_WARPS];
-    float* qs = smem;          // [dk]
-    float* sc = smem + dk;     // [chunk]
-    int h = blockIdx.x, sp = blockIdx.y;
-    if (h >= nHead || sp >= maxSplit) return;
+    float* qs = smem;                  // [ATT_HG][dk]
+    float* sc = smem + ATT_HG * dk;    // [ATT_HG][chunk]
+    int g = nHead / nHeadKv;
+    int ngb = (g + ATT_HG - 1) / ATT_HG;
+    int hk = blockIdx.x / ngb;
+    int sp = blockIdx.y;
+    if (hk >= nHeadKv || sp >= maxSplit) return;
+    int h0 = hk * g + (blockIdx.x % ngb) * ATT_HG;
+    int nh = min(ATT_HG, hk * g + g - h0);
     int i = *pos;
     int k0 = first_visible(i, window) + sp * chunk;
     int k1 = min(k0 + chunk, i + 1);
-    long long part = (long long) h * maxSplit + sp;
     if (k0 >= k1) {   // empty split: the combine skips it (l = 0), partO is not written
-        if (threadIdx.x == 0) {
+        if (threadIdx.x < nh) {
+            long long part = (long long) (h0 + threadIdx.x) * maxSplit + sp;
             partML[2 * part] = -CUDART_INF_F;
             partML[2 * part + 1] = 0.f;
         }
         return;
     }
-    int hk = h / (nHead / nHeadKv);
-    for (int c = threadIdx.x; c < dk; c += blockDim.x) qs[c] = q[(long long) h * qHeadStride + c];
-    __syncthreads();
-    scores(qs, K + (long long) hk * dk, kRowStride, dk, k0, k1, scale, sc);
+    for (int c = threadIdx.x; c < ATT_HG * dk; c += blockDim.x) {
+        int hh = c / dk;
+        qs[c] = hh < nh ? q[(long long) (h0 + hh) * qHeadStride + (c - hh * dk)] : 0.f;
+    }
     __syncthreads();
     int n = k1 - k0;
-    float m = -CUDART_INF_F;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, sc[j]);
-    m = block_max(m, red);
-    float l = 0.f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) {
-        float p = expf(sc[j] - m);
-        sc[j] = p;
-        l += p;
+    {   // scores: one key per warp at a time, all the block's heads at once
+        int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+        const float* Kh = K + (long long) hk * dk;
+        for (int j = warp; j < n; j += ATT_WARPS) {
+            const float* kr = Kh + (long long) (k0 + j) * kRowStride;
+            float a[ATT_HG];
+#pragma unroll
+            for (int hh = 0; hh < ATT_HG; hh++) a[hh] = 0.f;
+            for (int c = lane; c < dk; c += 32) {
+                float kv = kr[c];
+#pragma unroll
+                for (int hh = 0; hh < ATT_HG; hh++) a[hh] = fmaf(qs[hh * dk + c], kv, a[hh]);
+            }
+#pragma unroll
+            for (int hh = 0; hh < ATT_HG; hh++) {
+                float v = warp_sum(a[hh]);
+                if (lane == 0 && hh < nh) sc[hh * chunk + j] = v * scale;
+            }
+        }
     }
-    l = block_sum(l, red);   // syncs: sc holds the probabilities
+    __syncthreads();
+    float m[ATT_HG], l[ATT_HG];
+#pragma unroll
+    for (int hh = 0; hh < ATT_HG; hh++) {
+        m[hh] = -CUDART_INF_F;
+        l[hh] = 0.f;
+        if (hh < nh) {    // nh is uniform over the block: the reductions below are reached by all threads
+            float* s = sc + hh * chunk;
+            float mx = -CUDART_INF_F;
+            for (int j = threadIdx.x; j < n; j += blockDim.x) mx = fmaxf(mx, s[j]);
+            mx = block_max(mx, red);
+            float sum = 0.f;
+            for (int j = threadIdx.x; j < n; j += blockDim.x) {
+                float p = expf(s[j] - mx);
+                s[j] = p;
+                sum += p;
+            }
+            sum = block_sum(sum, red);   // syncs: s holds the probabilities
+            m[hh] = mx;
+            l[hh] = sum;
+        }
+    }
     const float* Vh = V + (long long) hk * dv + (long long) k0 * vRowStride;
-    float* po = partO + part * dv;
     for (int d = threadIdx.x; d < dv; d += blockDim.x) {
-        float acc = 0.f;
-        for (int j = 0; j < n; j++) acc = fmaf(sc[j], Vh[(long long) j * vRowStride + d], acc);
-        po[d] = acc;
+        float acc[ATT_HG];
+#pragma unroll
+        for (int hh = 0; hh < ATT_HG; hh++) acc[hh] = 0.f;
+        for (int j = 0; j < n; j++) {
+            float v = Vh[(long long) j * vRowStride + d];
+#pragma unroll
+            for (int hh = 0; hh < ATT_HG; hh++) acc[hh] = fmaf(sc[hh * chunk + j], v, acc[hh]);
+        }
+#pragma unroll
+        for (int hh = 0; hh < ATT_HG; hh++) {
+            if (hh < nh) partO[((long long) (h0 + hh) * maxSplit + sp) * dv + d] = acc[hh];
+        }
     }
     if (threadIdx.x == 0) {
-        partML[2 * part] = m;
-        partML[2 * part + 1] = l;
+#pragma unroll
+        for (int hh = 0; hh < ATT_HG; hh++) {
+            if (hh < nh) {
+                long long part = (long long) (h0 + hh) * maxSplit + sp;
+                partML[2 * part] = m[hh];
+                partML[2 * part + 1] = l[hh];
+            }
+        }
     }
 }
 

@@ -224,7 +224,7 @@ static void ref_attend(const float* q, const float* K, long long ks, const float
 }
 
 static void test_attention(bool mla, int window, bool sinks) {
-    int nHead = 4, nHeadKv = mla ? 1 : 2, dk = mla ? 72 : 64, dv = 64, nCtx = 40;
+    int nHead = mla ? 12 : 4, nHeadKv = mla ? 1 : 2, dk = mla ? 72 : 64, dv = 64, nCtx = 40;
     long long ks = mla ? dk : (long long) nHeadKv * dk, vs = mla ? dk : (long long) nHeadKv * dv;
     auto K = rvec(nCtx * ks), Vown = rvec(nCtx * vs);
     const float* V = mla ? K.data() : Vown.data();
@@ -235,7 +235,8 @@ static void test_attention(bool mla, int window, bool sinks) {
     {   // decode
         int pos = 37, chunk = 8, maxSplit = 5;
         std::vector<float> pO(nHead * maxSplit * dv, NAN), pML(nHead * maxSplit * 2, NAN), out(nHead * dv);
-        emu_launch(grid(nHead, maxSplit), 128, (dk + chunk) * 4, [&] {
+        int g = nHead / nHeadKv;
+        emu_launch(grid(nHeadKv * ((g + 7) / 8), maxSplit), 128, 8 * (dk + chunk) * 4, [&] {
             attn_decode_split(q.data(), dk, K.data(), ks, V, vs, &pos, nHead, nHeadKv, dk, dv, scale, window, chunk,
                               maxSplit, pO.data(), pML.data());
         });
