@@ -5,7 +5,8 @@
 
 #define ATT_THREADS 128
 #define ATT_WARPS 4
-#define PREFILL_CHUNK 128
+#define PREFILL_TQ 8              // query tokens per prefill block
+#define PREFILL_KC 64             // keys per prefill chunk
 #define PREFILL_DV_PER_THREAD 4   // dv <= 512
 #define COMBINE_MAX_SPLIT 1024
 #define ATT_HG 8                  // query heads per decode block
@@ -13,19 +14,6 @@
 /** First key visible to a query at position i. */
 __device__ __forceinline__ int first_visible(int i, int window) {
     return window > 0 ? max(0, i - window + 1) : 0;
-}
-
-/** sc[j - k0] = scale * q . K[j] for j in [k0, k1), one key per warp at a time. */
-__device__ __forceinline__ void scores(const float* qs, const float* Kh, long long kRowStride, int dk, int k0, int k1,
-                                       float scale, float* sc) {
-    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    for (int j = k0 + warp; j < k1; j += ATT_WARPS) {
-        const float* kr = Kh + (long long) j * kRowStride;
-        float a = 0.f;
-        for (int c = lane; c < dk; c += 32) a = fmaf(qs[c], kr[c], a);
-        a = warp_sum(a);
-        if (lane == 0) sc[j - k0] = a * scale;
-    }
 }
 
 // One block per (KV head, group of up to ATT_HG query heads sharing it, split): each K and V row is
@@ -170,6 +158,9 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_combine(
     }
 }
 
+// Prefill: one block per (query head, tile of PREFILL_TQ consecutive query tokens). Keys are taken in
+// chunks of PREFILL_KC; each K and V row is read once per tile and used for all its queries; online
+// softmax per query row (running max and sum), causal/window mask per (query, key).
 extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
         const float* q, int qTokStride, int qHeadStride,
         const float* K, long long kRowStride, const float* V, long long vRowStride,
@@ -177,68 +168,114 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
         float scale, int window, const float* sinks,
         float* out, int outTokStride, int outHeadStride) {
     DYN_SMEM(float, smem);
-    __shared__ float red[ATT_WARPS];
-    float* qs = smem;          // [dk]
-    float* sc = smem + dk;     // [PREFILL_CHUNK]
-    int h = blockIdx.x, t = blockIdx.y;
-    if (h >= nHead || t >= nTok) return;
-    int i = *pos + t;
-    int lo = first_visible(i, window);
+    __shared__ float rowM[PREFILL_TQ], rowL[PREFILL_TQ], rowF[PREFILL_TQ];
+    float* qs = smem;                       // [PREFILL_TQ][dk]
+    float* sc = smem + PREFILL_TQ * dk;     // [PREFILL_TQ][PREFILL_KC]
+    int h = blockIdx.x;
+    int t0 = blockIdx.y * PREFILL_TQ;
+    if (h >= nHead || t0 >= nTok || dv > PREFILL_DV_PER_THREAD * ATT_THREADS) return;
+    int nq = min(PREFILL_TQ, nTok - t0);
+    int p0 = *pos + t0;                     // position of the tile's first query
     int hk = h / (nHead / nHeadKv);
-    for (int c = threadIdx.x; c < dk; c += blockDim.x) {
-        qs[c] = q[(long long) t * qTokStride + (long long) h * qHeadStride + c];
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    for (int c = threadIdx.x; c < PREFILL_TQ * dk; c += blockDim.x) {
+        int t = c / dk;
+        qs[c] = t < nq ? q[(long long) (t0 + t) * qTokStride + (long long) h * qHeadStride + (c - t * dk)] : 0.f;
+    }
+    if (threadIdx.x < PREFILL_TQ) {
+        rowM[threadIdx.x] = -CUDART_INF_F;
+        rowL[threadIdx.x] = 0.f;
     }
     __syncthreads();
     const float* Kh = K + (long long) hk * dk;
     const float* Vh = V + (long long) hk * dv;
-    float o[PREFILL_DV_PER_THREAD];
+    float o[PREFILL_TQ][PREFILL_DV_PER_THREAD];
 #pragma unroll
-    for (int u = 0; u < PREFILL_DV_PER_THREAD; u++) o[u] = 0.f;
-    float M = -CUDART_INF_F, l = 0.f;
-    for (int k0 = lo; k0 <= i; k0 += PREFILL_CHUNK) {
-        int k1 = min(k0 + PREFILL_CHUNK, i + 1);
-        int n = k1 - k0;
-        scores(qs, Kh, kRowStride, dk, k0, k1, scale, sc);
-        __syncthreads();
-        float mc = -CUDART_INF_F;
-        for (int j = threadIdx.x; j < n; j += blockDim.x) mc = fmaxf(mc, sc[j]);
-        mc = block_max(mc, red);
-        float mNew = fmaxf(M, mc);
-        float f = expf(M - mNew);   // 0 on the first chunk (M = -inf)
-        float ls = 0.f;
-        for (int j = threadIdx.x; j < n; j += blockDim.x) {
-            float p = expf(sc[j] - mNew);
-            sc[j] = p;
-            ls += p;
+    for (int t = 0; t < PREFILL_TQ; t++)
+#pragma unroll
+        for (int u = 0; u < PREFILL_DV_PER_THREAD; u++) o[t][u] = 0.f;
+    int last = p0 + nq - 1;
+    for (int k0 = first_visible(p0, window); k0 <= last; k0 += PREFILL_KC) {
+        int n = min(PREFILL_KC, last + 1 - k0);
+        // scores, masked: one key per warp at a time, all the tile's queries at once
+        for (int j = warp; j < n; j += ATT_WARPS) {
+            const float* kr = Kh + (long long) (k0 + j) * kRowStride;
+            float a[PREFILL_TQ];
+#pragma unroll
+            for (int t = 0; t < PREFILL_TQ; t++) a[t] = 0.f;
+            for (int c = lane; c < dk; c += 32) {
+                float kv = kr[c];
+#pragma unroll
+                for (int t = 0; t < PREFILL_TQ; t++) a[t] = fmaf(qs[t * dk + c], kv, a[t]);
+            }
+#pragma unroll
+            for (int t = 0; t < PREFILL_TQ; t++) {
+                float v = warp_sum(a[t]);
+                if (lane == 0) {
+                    int qi = p0 + t, kj = k0 + j;
+                    bool visible = t < nq && kj <= qi && (window == 0 || qi - kj < window);
+                    sc[t * PREFILL_KC + j] = visible ? v * scale : -CUDART_INF_F;
+                }
+            }
         }
-        ls = block_sum(ls, red);    // syncs: sc holds the probabilities
-        l = l * f + ls;
-        M = mNew;
+        __syncthreads();
+        // per query row: new running max, probabilities, rescale factor (warp w takes rows w, w+4, ...)
+        for (int t = warp; t < PREFILL_TQ; t += ATT_WARPS) {
+            float* s = sc + t * PREFILL_KC;
+            float mx = -CUDART_INF_F;
+            for (int j = lane; j < n; j += 32) mx = fmaxf(mx, s[j]);
+            mx = warp_max(mx);
+            float mOld = rowM[t];
+            float mNew = fmaxf(mOld, mx);
+            float sum = 0.f;
+            for (int j = lane; j < n; j += 32) {
+                float p = mNew == -CUDART_INF_F ? 0.f : expf(s[j] - mNew);
+                s[j] = p;
+                sum += p;
+            }
+            sum = warp_sum(sum);
+            if (lane == 0) {
+                float f = mOld == -CUDART_INF_F ? 0.f : expf(mOld - mNew);   // 0 * empty history
+                rowF[t] = f;
+                rowL[t] = rowL[t] * f + sum;
+                rowM[t] = mNew;
+            }
+        }
+        __syncthreads();
 #pragma unroll
         for (int u = 0; u < PREFILL_DV_PER_THREAD; u++) {
             int d = threadIdx.x + u * ATT_THREADS;
             if (d < dv) {
-                float acc = o[u] * f;
-                for (int j = 0; j < n; j++) acc = fmaf(sc[j], Vh[(long long) (k0 + j) * vRowStride + d], acc);
-                o[u] = acc;
+#pragma unroll
+                for (int t = 0; t < PREFILL_TQ; t++) o[t][u] *= rowF[t];
+                for (int j = 0; j < n; j++) {
+                    float v = Vh[(long long) (k0 + j) * vRowStride + d];
+#pragma unroll
+                    for (int t = 0; t < PREFILL_TQ; t++) o[t][u] = fmaf(sc[t * PREFILL_KC + j], v, o[t][u]);
+                }
             }
         }
-        __syncthreads();            // sc is rewritten by the next chunk
+        __syncthreads();   // sc and the row stats are rewritten by the next chunk
     }
-    float inv;
-    float g = 1.0f;
-    if (sinks != nullptr) {
-        float sink = sinks[h];
-        float Mf = fmaxf(M, sink);
-        g = expf(M - Mf);
-        inv = 1.0f / (l * g + expf(sink - Mf));
-    } else {
-        inv = 1.0f / l;
-    }
-    float* op = out + (long long) t * outTokStride + (long long) h * outHeadStride;
+    float sink = sinks != nullptr ? sinks[h] : -CUDART_INF_F;
 #pragma unroll
-    for (int u = 0; u < PREFILL_DV_PER_THREAD; u++) {
-        int d = threadIdx.x + u * ATT_THREADS;
-        if (d < dv) op[d] = o[u] * g * inv;
+    for (int t = 0; t < PREFILL_TQ; t++) {
+        if (t < nq) {
+            float M = rowM[t], g = 1.0f, L;
+            if (sinks != nullptr) {
+                float Mf = fmaxf(M, sink);
+                g = expf(M - Mf);
+                L = rowL[t] * g + expf(sink - Mf);
+            } else {
+                L = rowL[t];
+            }
+            float inv = 1.0f / L;
+            float* op = out + (long long) (t0 + t) * outTokStride + (long long) h * outHeadStride;
+#pragma unroll
+            for (int u = 0; u < PREFILL_DV_PER_THREAD; u++) {
+                int d = threadIdx.x + u * ATT_THREADS;
+                if (d < dv) op[d] = o[t][u] * g * inv;
+            }
+        }
     }
 }

@@ -224,16 +224,16 @@ static void ref_attend(const float* q, const float* K, long long ks, const float
 }
 
 static void test_attention(bool mla, int window, bool sinks) {
-    int nHead = mla ? 12 : 4, nHeadKv = mla ? 1 : 2, dk = mla ? 72 : 64, dv = 64, nCtx = 40;
+    int nHead = mla ? 12 : 4, nHeadKv = mla ? 1 : 2, dk = mla ? 72 : 64, dv = 64, nCtx = 160;
     long long ks = mla ? dk : (long long) nHeadKv * dk, vs = mla ? dk : (long long) nHeadKv * dv;
     auto K = rvec(nCtx * ks), Vown = rvec(nCtx * vs);
     const float* V = mla ? K.data() : Vown.data();
-    auto q = rvec(nHead * dk * 3);
+    auto q = rvec(nHead * dk * 11);
     auto sk = rvec(nHead, 2.f);
     float scale = 0.125f;
     std::string tag = std::string(mla ? "mla" : "gqa") + " window=" + std::to_string(window) + " sinks=" + std::to_string(sinks);
     {   // decode
-        int pos = 37, chunk = 8, maxSplit = 5;
+        int pos = 150, chunk = 32, maxSplit = 5;
         std::vector<float> pO(nHead * maxSplit * dv, NAN), pML(nHead * maxSplit * 2, NAN), out(nHead * dv);
         int g = nHead / nHeadKv;
         emu_launch(grid(nHeadKv * ((g + 7) / 8), maxSplit), 128, 8 * (dk + chunk) * 4, [&] {
@@ -249,10 +249,10 @@ static void test_attention(bool mla, int window, bool sinks) {
                        sinks ? &sk[h] : nullptr, &want[h * dv]);
         close(out, want, 2e-5, 0.05, "attn_decode " + tag);
     }
-    {   // prefill: 3 tokens at 20..22
-        int pos = 20, nTok = 3;
+    {   // prefill: 11 tokens at 100..110 (two tiles of 8, two key chunks of 64)
+        int pos = 100, nTok = 11;
         std::vector<float> out(nTok * nHead * dv);
-        emu_launch(grid(nHead, nTok), 128, (dk + 128) * 4, [&] {
+        emu_launch(grid(nHead, (nTok + 7) / 8), 128, 8 * (dk + 64) * 4, [&] {
             attn_prefill(q.data(), nHead * dk, dk, K.data(), ks, V, vs, &pos, nTok, nHead, nHeadKv, dk, dv, scale, window,
                          sinks ? sk.data() : nullptr, out.data(), nHead * dv, dv);
         });
@@ -499,7 +499,7 @@ int main() {
     for (int neox : {0, 1})
         for (bool nm : {false, true}) test_rope(neox, nm);
     for (bool mla : {false, true})
-        for (int win : {0, 10})
+        for (int win : {0, 10, 70})
             for (bool sk : {false, true}) test_attention(mla, win, sk);
     test_route(0, false, 1, 1, false, 0.f);
     test_route(0, false, 1, 1, true, 2.5f);
