@@ -117,7 +117,7 @@ extern "C" __global__ void __launch_bounds__(ROUTE_THREADS) moe_route(
     __shared__ int ri[ROUTE_THREADS / 32];
     __shared__ double redd[ROUTE_THREADS / 32];
     int t = blockIdx.x;
-    if (t >= nTok) return;
+    if (t >= nTok || nExpert > ROUTE_MAX_EXPERT || k > ROUTE_MAX_K || k > nExpert || nGroup > ROUTE_MAX_GROUP) return;
     const float* lg = logits + (long long) t * logitStride;
     for (int e = threadIdx.x; e < nExpert; e += blockDim.x) {
         prob[e] = lg[e];
@@ -285,6 +285,7 @@ extern "C" __global__ void __launch_bounds__(ALIGN_THREADS) moe_align(
     __shared__ int cnt[ROUTE_MAX_EXPERT];
     __shared__ int first[ROUTE_MAX_EXPERT];   // first tile of each expert
     __shared__ int chunk[ALIGN_CHUNK];
+    if (nExpert > ROUTE_MAX_EXPERT) return;
     for (int e = threadIdx.x; e < nExpert; e += blockDim.x) cnt[e] = 0;
     __syncthreads();
     for (int s = threadIdx.x; s < nSlots; s += blockDim.x) {
