@@ -11,6 +11,10 @@
 #define COMBINE_MAX_SPLIT 1024
 #define ATT_HG 8                  // query heads per decode block
 
+/** One KV cache element as float: f32 or f16 caches. */
+__device__ __forceinline__ float kv_ld(const float* p, long long i) { return p[i]; }
+__device__ __forceinline__ float kv_ld(const __half* p, long long i) { return __half2float(p[i]); }
+
 /** First key visible to a query at position i. */
 __device__ __forceinline__ int first_visible(int i, int window) {
     return window > 0 ? max(0, i - window + 1) : 0;
@@ -18,9 +22,10 @@ __device__ __forceinline__ int first_visible(int i, int window) {
 
 // One block per (KV head, group of up to ATT_HG query heads sharing it, split): each K and V row is
 // read once for all the block's query heads (GQA groups, MLA's heads sharing one latent KV head).
-extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split(
+template <typename KT>
+__device__ __forceinline__ void decode_split_impl(
         const float* q, int qHeadStride,
-        const float* K, long long kRowStride, const float* V, long long vRowStride,
+        const KT* K, long long kRowStride, const KT* V, long long vRowStride,
         const int* pos, int nHead, int nHeadKv, int dk, int dv,
         float scale, int window, int chunk, int maxSplit,
         float* partO, float* partML) {
@@ -54,14 +59,14 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split(
     int n = k1 - k0;
     {   // scores: one key per warp at a time, all the block's heads at once
         int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-        const float* Kh = K + (long long) hk * dk;
+        const KT* Kh = K + (long long) hk * dk;
         for (int j = warp; j < n; j += ATT_WARPS) {
-            const float* kr = Kh + (long long) (k0 + j) * kRowStride;
+            const KT* kr = Kh + (long long) (k0 + j) * kRowStride;
             float a[ATT_HG];
 #pragma unroll
             for (int hh = 0; hh < ATT_HG; hh++) a[hh] = 0.f;
             for (int c = lane; c < dk; c += 32) {
-                float kv = kr[c];
+                float kv = kv_ld(kr, c);
 #pragma unroll
                 for (int hh = 0; hh < ATT_HG; hh++) a[hh] = fmaf(qs[hh * dk + c], kv, a[hh]);
             }
@@ -94,13 +99,13 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split(
             l[hh] = sum;
         }
     }
-    const float* Vh = V + (long long) hk * dv + (long long) k0 * vRowStride;
+    const KT* Vh = V + (long long) hk * dv + (long long) k0 * vRowStride;
     for (int d = threadIdx.x; d < dv; d += blockDim.x) {
         float acc[ATT_HG];
 #pragma unroll
         for (int hh = 0; hh < ATT_HG; hh++) acc[hh] = 0.f;
         for (int j = 0; j < n; j++) {
-            float v = Vh[(long long) j * vRowStride + d];
+            float v = kv_ld(Vh, (long long) j * vRowStride + d);
 #pragma unroll
             for (int hh = 0; hh < ATT_HG; hh++) acc[hh] = fmaf(sc[hh * chunk + j], v, acc[hh]);
         }
@@ -161,9 +166,10 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_combine(
 // Prefill: one block per (query head, tile of PREFILL_TQ consecutive query tokens). Keys are taken in
 // chunks of PREFILL_KC; each K and V row is read once per tile and used for all its queries; online
 // softmax per query row (running max and sum), causal/window mask per (query, key).
-extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
+template <typename KT>
+__device__ __forceinline__ void prefill_impl(
         const float* q, int qTokStride, int qHeadStride,
-        const float* K, long long kRowStride, const float* V, long long vRowStride,
+        const KT* K, long long kRowStride, const KT* V, long long vRowStride,
         const int* pos, int nTok, int nHead, int nHeadKv, int dk, int dv,
         float scale, int window, const float* sinks,
         float* out, int outTokStride, int outHeadStride) {
@@ -187,8 +193,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
         rowL[threadIdx.x] = 0.f;
     }
     __syncthreads();
-    const float* Kh = K + (long long) hk * dk;
-    const float* Vh = V + (long long) hk * dv;
+    const KT* Kh = K + (long long) hk * dk;
+    const KT* Vh = V + (long long) hk * dv;
     float o[PREFILL_TQ][PREFILL_DV_PER_THREAD];
 #pragma unroll
     for (int t = 0; t < PREFILL_TQ; t++)
@@ -199,12 +205,12 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
         int n = min(PREFILL_KC, last + 1 - k0);
         // scores, masked: one key per warp at a time, all the tile's queries at once
         for (int j = warp; j < n; j += ATT_WARPS) {
-            const float* kr = Kh + (long long) (k0 + j) * kRowStride;
+            const KT* kr = Kh + (long long) (k0 + j) * kRowStride;
             float a[PREFILL_TQ];
 #pragma unroll
             for (int t = 0; t < PREFILL_TQ; t++) a[t] = 0.f;
             for (int c = lane; c < dk; c += 32) {
-                float kv = kr[c];
+                float kv = kv_ld(kr, c);
 #pragma unroll
                 for (int t = 0; t < PREFILL_TQ; t++) a[t] = fmaf(qs[t * dk + c], kv, a[t]);
             }
@@ -249,7 +255,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
 #pragma unroll
                 for (int t = 0; t < PREFILL_TQ; t++) o[t][u] *= rowF[t];
                 for (int j = 0; j < n; j++) {
-                    float v = Vh[(long long) (k0 + j) * vRowStride + d];
+                    float v = kv_ld(Vh, (long long) (k0 + j) * vRowStride + d);
 #pragma unroll
                     for (int t = 0; t < PREFILL_TQ; t++) o[t][u] = fmaf(sc[t * PREFILL_KC + j], v, o[t][u]);
                 }
@@ -278,4 +284,38 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- entry points (f32 and f16 KV caches)
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split(
+        const float* q, int qHeadStride, const float* K, long long kRowStride, const float* V, long long vRowStride,
+        const int* pos, int nHead, int nHeadKv, int dk, int dv, float scale, int window, int chunk, int maxSplit,
+        float* partO, float* partML) {
+    decode_split_impl<float>(q, qHeadStride, K, kRowStride, V, vRowStride, pos, nHead, nHeadKv, dk, dv, scale, window,
+                             chunk, maxSplit, partO, partML);
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_decode_split_f16(
+        const float* q, int qHeadStride, const void* K, long long kRowStride, const void* V, long long vRowStride,
+        const int* pos, int nHead, int nHeadKv, int dk, int dv, float scale, int window, int chunk, int maxSplit,
+        float* partO, float* partML) {
+    decode_split_impl<__half>(q, qHeadStride, (const __half*) K, kRowStride, (const __half*) V, vRowStride, pos, nHead,
+                              nHeadKv, dk, dv, scale, window, chunk, maxSplit, partO, partML);
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill(
+        const float* q, int qTokStride, int qHeadStride, const float* K, long long kRowStride, const float* V,
+        long long vRowStride, const int* pos, int nTok, int nHead, int nHeadKv, int dk, int dv, float scale, int window,
+        const float* sinks, float* out, int outTokStride, int outHeadStride) {
+    prefill_impl<float>(q, qTokStride, qHeadStride, K, kRowStride, V, vRowStride, pos, nTok, nHead, nHeadKv, dk, dv,
+                        scale, window, sinks, out, outTokStride, outHeadStride);
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS) attn_prefill_f16(
+        const float* q, int qTokStride, int qHeadStride, const void* K, long long kRowStride, const void* V,
+        long long vRowStride, const int* pos, int nTok, int nHead, int nHeadKv, int dk, int dv, float scale, int window,
+        const float* sinks, float* out, int outTokStride, int outHeadStride) {
+    prefill_impl<__half>(q, qTokStride, qHeadStride, (const __half*) K, kRowStride, (const __half*) V, vRowStride, pos,
+                         nTok, nHead, nHeadKv, dk, dv, scale, window, sinks, out, outTokStride, outHeadStride);
 }

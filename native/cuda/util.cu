@@ -68,3 +68,14 @@ extern "C" __global__ void __launch_bounds__(1024) argmax_f32(const float* x, in
         *out = bi < 0 ? 0 : bi;
     }
 }
+
+// f16 KV cache store: row (*pos + t) of dst gets the n values of src row t, rounded to nearest even
+// (as Java's Float.floatToFloat16). Block 256, grid (ceil(n/256), nTok).
+extern "C" __global__ void __launch_bounds__(256) kv_store_f16(const float* src, int srcTokStride, void* dst,
+                                                               int dstTokStride, const int* pos, int nTok, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    int t = blockIdx.y;
+    if (i >= n || t >= nTok) return;
+    __half* d = (__half*) dst + ((long long) (*pos) + t) * dstTokStride;
+    d[i] = __float2half_rn(src[(long long) t * srcTokStride + i]);
+}

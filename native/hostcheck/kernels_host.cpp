@@ -223,22 +223,33 @@ static void ref_attend(const float* q, const float* K, long long ks, const float
     }
 }
 
-static void test_attention(bool mla, int window, bool sinks) {
+static void test_attention(bool mla, int window, bool sinks, bool f16 = false) {
     int nHead = mla ? 12 : 4, nHeadKv = mla ? 1 : 2, dk = mla ? 72 : 64, dv = 64, nCtx = 160;
     long long ks = mla ? dk : (long long) nHeadKv * dk, vs = mla ? dk : (long long) nHeadKv * dv;
     auto K = rvec(nCtx * ks), Vown = rvec(nCtx * vs);
+    std::vector<__half> Kh(K.size()), Vh(Vown.size());
+    if (f16) {   // the reference sees the f16-rounded values
+        for (size_t i = 0; i < K.size(); i++) { Kh[i] = __float2half_rn(K[i]); K[i] = __half2float(Kh[i]); }
+        for (size_t i = 0; i < Vown.size(); i++) { Vh[i] = __float2half_rn(Vown[i]); Vown[i] = __half2float(Vh[i]); }
+    }
     const float* V = mla ? K.data() : Vown.data();
+    const void* Kd = f16 ? (const void*) Kh.data() : (const void*) K.data();
+    const void* Vd = f16 ? (mla ? (const void*) Kh.data() : (const void*) Vh.data()) : (const void*) V;
     auto q = rvec(nHead * dk * 11);
     auto sk = rvec(nHead, 2.f);
     float scale = 0.125f;
-    std::string tag = std::string(mla ? "mla" : "gqa") + " window=" + std::to_string(window) + " sinks=" + std::to_string(sinks);
+    std::string tag = std::string(f16 ? "f16 " : "") + (mla ? "mla" : "gqa") + " window=" + std::to_string(window) + " sinks=" + std::to_string(sinks);
     {   // decode
         int pos = 150, chunk = 32, maxSplit = 5;
         std::vector<float> pO(nHead * maxSplit * dv, NAN), pML(nHead * maxSplit * 2, NAN), out(nHead * dv);
         int g = nHead / nHeadKv;
         emu_launch(grid(nHeadKv * ((g + 7) / 8), maxSplit), 128, 8 * (dk + chunk) * 4, [&] {
-            attn_decode_split(q.data(), dk, K.data(), ks, V, vs, &pos, nHead, nHeadKv, dk, dv, scale, window, chunk,
-                              maxSplit, pO.data(), pML.data());
+            if (f16)
+                attn_decode_split_f16(q.data(), dk, Kd, ks, Vd, vs, &pos, nHead, nHeadKv, dk, dv, scale, window, chunk,
+                                      maxSplit, pO.data(), pML.data());
+            else
+                attn_decode_split(q.data(), dk, K.data(), ks, V, vs, &pos, nHead, nHeadKv, dk, dv, scale, window, chunk,
+                                  maxSplit, pO.data(), pML.data());
         });
         emu_launch(grid(nHead), 128, 0, [&] {
             attn_decode_combine(pO.data(), pML.data(), sinks ? sk.data() : nullptr, nHead, dv, maxSplit, out.data(), dv);
@@ -253,8 +264,12 @@ static void test_attention(bool mla, int window, bool sinks) {
         int pos = 100, nTok = 11;
         std::vector<float> out(nTok * nHead * dv);
         emu_launch(grid(nHead, (nTok + 7) / 8), 128, 8 * (dk + 64) * 4, [&] {
-            attn_prefill(q.data(), nHead * dk, dk, K.data(), ks, V, vs, &pos, nTok, nHead, nHeadKv, dk, dv, scale, window,
-                         sinks ? sk.data() : nullptr, out.data(), nHead * dv, dv);
+            if (f16)
+                attn_prefill_f16(q.data(), nHead * dk, dk, Kd, ks, Vd, vs, &pos, nTok, nHead, nHeadKv, dk, dv, scale,
+                                 window, sinks ? sk.data() : nullptr, out.data(), nHead * dv, dv);
+            else
+                attn_prefill(q.data(), nHead * dk, dk, K.data(), ks, V, vs, &pos, nTok, nHead, nHeadKv, dk, dv, scale,
+                             window, sinks ? sk.data() : nullptr, out.data(), nHead * dv, dv);
         });
         std::vector<double> want(out.size());
         for (int t = 0; t < nTok; t++)
@@ -479,6 +494,19 @@ static void test_experts(int act) {
     }
 }
 
+static void test_kv_store() {
+    int n = 300, nTok = 2, pos = 3;
+    auto src = rvec(n * nTok, 70000.f);   // includes overflow to inf
+    src[5] = 1e-7f;                       // a subnormal half
+    std::vector<__half> dst(n * 8);
+    emu_launch(grid((n + 255) / 256, nTok), 256, 0, [&] { kv_store_f16(src.data(), n, dst.data(), n, &pos, nTok, n); });
+    bool ok = true;
+    for (int t = 0; t < nTok; t++)
+        for (int i = 0; i < n; i++) ok &= dst[(pos + t) * n + i].bits == f2h_bits(src[t * n + i]);
+    expect(ok && f2h_bits(1e-7f) == 2 && f2h_bits(65519.f) == 0x7bff && f2h_bits(65520.f) == 0x7c00
+               && f2h_bits(1.0f + 1.0f / 2048) == 0x3c00 && f2h_bits(1.0f + 3.0f / 2048) == 0x3c02, "kv_store_f16");
+}
+
 static void test_util() {
     std::vector<float> x = rvec(3000);
     x[1234] = 5.f;
@@ -501,6 +529,8 @@ int main() {
     for (bool mla : {false, true})
         for (int win : {0, 10, 70})
             for (bool sk : {false, true}) test_attention(mla, win, sk);
+    test_attention(false, 70, true, true);
+    test_attention(true, 0, false, true);
     test_route(0, false, 1, 1, false, 0.f);
     test_route(0, false, 1, 1, true, 2.5f);
     test_route(1, false, 1, 1, false, 0.f);
@@ -511,6 +541,7 @@ int main() {
     test_experts(0);
     test_experts(1);
     test_util();
+    test_kv_store();
     std::printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

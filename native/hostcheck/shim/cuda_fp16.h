@@ -34,6 +34,23 @@ static inline float __half2float(__half h) {
     else v = std::ldexp((float) (m | 1024), (int) e - 25);
     return s ? -v : v;
 }
+/** float -> f16 bits, round to nearest even, subnormals and overflow included (Float.floatToFloat16). */
+static inline unsigned short f2h_bits(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+    if (a >= 0x7f800000u) return (unsigned short) (sign | (a > 0x7f800000u ? 0x7e00u : 0x7c00u));
+    if (a >= 0x477ff000u) return (unsigned short) (sign | 0x7c00u);
+    if (a < 0x38800000u) {
+        float v;
+        std::memcpy(&v, &a, 4);
+        return (unsigned short) (sign | (uint32_t) std::nearbyint(v * 16777216.0f));
+    }
+    uint32_t h = (((a >> 23) - 112u) << 10) | ((a & 0x7fffffu) >> 13), rest = a & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;
+    return (unsigned short) (sign | h);
+}
+static inline __half __float2half_rn(float f) { return __half{f2h_bits(f)}; }
 struct uint2 { unsigned x, y; };
 struct uint4 { unsigned x, y, z, w; };
 struct float4 { float x, y, z, w; };
