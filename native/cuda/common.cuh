@@ -356,6 +356,10 @@ __device__ __forceinline__ void warp_row_dot(const uint8_t* row, int cols, const
                                              int nt, float* acc) {
     int lane = threadIdx.x & 31;
     int nc = cols >> 3;
+    // decode (NT = 1): 4 chunks in flight per lane for memory-level parallelism; the per-lane
+    // summation order is the same either way (no reassociation without fast math)
+    constexpr int U = NT == 1 ? 4 : 1;
+#pragma unroll U
     for (int c = lane; c < nc; c += MOE4J_WARP) {
         float w[8];
         deq8<T>(row, c, w);
@@ -405,6 +409,8 @@ __device__ __forceinline__ void warp_row_dot2_ptrs(const uint8_t* rowA, const ui
                                                    const float* const* xs, float* accA, float* accB) {
     int lane = threadIdx.x & 31;
     int nc = cols >> 3;
+    constexpr int U = NT == 1 ? 2 : 1;
+#pragma unroll U
     for (int c = lane; c < nc; c += MOE4J_WARP) {
         float wa[8], wb[8];
         deq8<T>(rowA, c, wa);
