@@ -50,6 +50,50 @@ __device__ __forceinline__ void linear_impl(const void* W, long long wBatchBytes
     }
 }
 
+// ---------------------------------------------------------------- linear_qkv
+
+// Q, K and V projections of the same type in one launch: rows [0, rowsQ) of the grid are Q's,
+// then K's, then V's (a warp's matrix is uniform, so is its branch); y = W x + b, no scale.
+template <int T>
+__device__ __forceinline__ void linear_qkv_impl(const void* Wq, const void* Wk, const void* Wv, const float* bq,
+                                                const float* bk, const float* bv, const float* x, int xTokStride,
+                                                float* yq, int yqTokStride, float* yk, int ykTokStride, float* yv,
+                                                int yvTokStride, const int* yvPos, int rowsQ, int rowsK, int rowsV,
+                                                int cols, int nTok) {
+    int warp = threadIdx.x >> 5;
+    int lane = threadIdx.x & 31;
+    int g = blockIdx.x * LIN_WARPS + warp;
+    int t0 = blockIdx.y * LIN_TOK;
+    if (g >= rowsQ + rowsK + rowsV || t0 >= nTok) return;
+    const void* W;
+    const float* bias;
+    float* y;
+    int yTokStride, r;
+    long long yr0 = 0;
+    if (g < rowsQ) {
+        W = Wq; bias = bq; y = yq; yTokStride = yqTokStride; r = g;
+    } else if (g < rowsQ + rowsK) {
+        W = Wk; bias = bk; y = yk; yTokStride = ykTokStride; r = g - rowsQ;
+    } else {
+        W = Wv; bias = bv; y = yv; yTokStride = yvTokStride; r = g - rowsQ - rowsK;
+        if (yvPos != nullptr) yr0 = *yvPos;
+    }
+    const uint8_t* row = (const uint8_t*) W + (long long) r * row_bytes<T>(cols);
+    const float* xt = x + (long long) t0 * xTokStride;
+    int nt = min(LIN_TOK, nTok - t0);
+    float acc[LIN_TOK];
+    if (nt == 1) {
+        linear_rows<T, 1>(row, cols, xt, xTokStride, 1, acc);
+    } else {
+        linear_rows<T, LIN_TOK>(row, cols, xt, xTokStride, nt, acc);
+    }
+    float bvl = bias != nullptr ? bias[r] : 0.f;
+#pragma unroll
+    for (int t = 0; t < LIN_TOK; t++) {
+        if (lane == t && t < nt) y[(yr0 + t0 + t) * (long long) yTokStride + r] = acc[t] + bvl;
+    }
+}
+
 // ---------------------------------------------------------------- get_rows
 
 template <int T>
@@ -76,6 +120,13 @@ __device__ __forceinline__ void get_rows_impl(const void* W, const int* ids, int
         int cols, int nTok, float alpha, int accumulate) {                                                      \
         linear_impl<code>(W, wBatchBytes, bias, biasBatchStride, x, xTokStride, xBatchStride, y, yTokStride,    \
                           yBatchStride, yPos, rows, cols, nTok, alpha, accumulate);                             \
+    }                                                                                                          \
+    extern "C" __global__ void __launch_bounds__(128) linear_qkv_##suffix(                                     \
+        const void* Wq, const void* Wk, const void* Wv, const float* bq, const float* bk, const float* bv,      \
+        const float* x, int xTokStride, float* yq, int yqTokStride, float* yk, int ykTokStride, float* yv,      \
+        int yvTokStride, const int* yvPos, int rowsQ, int rowsK, int rowsV, int cols, int nTok) {               \
+        linear_qkv_impl<code>(Wq, Wk, Wv, bq, bk, bv, x, xTokStride, yq, yqTokStride, yk, ykTokStride, yv,      \
+                              yvTokStride, yvPos, rowsQ, rowsK, rowsV, cols, nTok);                             \
     }                                                                                                          \
     extern "C" __global__ void __launch_bounds__(256) get_rows_##suffix(                                       \
         const void* W, const int* ids, int nTok, int cols, float* out, int outStride, float scale) {           \

@@ -128,6 +128,36 @@ static void test_linear(const char* name, void (*kern)(const void*, long long, c
     }
 }
 
+/** linear_qkv_<T> must give the same bits as three linear_<T> launches. */
+template <int T>
+static void test_linear_qkv(const char* name,
+                            void (*qkv)(const void*, const void*, const void*, const float*, const float*, const float*,
+                                        const float*, int, float*, int, float*, int, float*, int, const int*, int, int,
+                                        int, int, int),
+                            void (*lin)(const void*, long long, const float*, int, const float*, int, int, float*, int,
+                                        int, const int*, int, int, int, float, int)) {
+    int cols = 256, rq = 12, rk = 5, rv = 7, nTok = 9, pos = 2;
+    auto Wq = rweights<T>(rq, cols), Wk = rweights<T>(rk, cols), Wv = rweights<T>(rv, cols);
+    auto bq = rvec(rq), bv = rvec(rv);
+    auto x = rvec(cols * nTok);
+    std::vector<float> q1(rq * nTok), k1(rk * nTok), v1(rv * (nTok + 4), 0.f);
+    std::vector<float> q2(q1.size()), k2(k1.size()), v2(v1.size(), 0.f);
+    emu_launch(grid((rq + rk + rv + 3) / 4, (nTok + 7) / 8), 128, 0, [&] {
+        qkv(Wq.data(), Wk.data(), Wv.data(), bq.data(), nullptr, bv.data(), x.data(), cols, q1.data(), rq, k1.data(), rk,
+            v1.data(), rv, &pos, rq, rk, rv, cols, nTok);
+    });
+    emu_launch(grid((rq + 3) / 4, (nTok + 7) / 8), 128, 0, [&] {
+        lin(Wq.data(), 0, bq.data(), 0, x.data(), cols, 0, q2.data(), rq, 0, nullptr, rq, cols, nTok, 1.f, 0);
+    });
+    emu_launch(grid((rk + 3) / 4, (nTok + 7) / 8), 128, 0, [&] {
+        lin(Wk.data(), 0, nullptr, 0, x.data(), cols, 0, k2.data(), rk, 0, nullptr, rk, cols, nTok, 1.f, 0);
+    });
+    emu_launch(grid((rv + 3) / 4, (nTok + 7) / 8), 128, 0, [&] {
+        lin(Wv.data(), 0, bv.data(), 0, x.data(), cols, 0, v2.data(), rv, 0, &pos, rv, cols, nTok, 1.f, 0);
+    });
+    expect(q1 == q2 && k1 == k2 && v1 == v2, std::string("linear_qkv ") + name + " == 3 x linear");
+}
+
 template <int T>
 static void test_get_rows(const char* name, void (*kern)(const void*, const int*, int, int, float*, int, float)) {
     int cols = 512;
@@ -521,7 +551,8 @@ static void test_util() {
 }
 
 int main() {
-#define T_LIN(suffix, code) test_linear<code>(#suffix, linear_##suffix); test_get_rows<code>(#suffix, get_rows_##suffix);
+#define T_LIN(suffix, code) test_linear<code>(#suffix, linear_##suffix); test_get_rows<code>(#suffix, get_rows_##suffix); \
+    test_linear_qkv<code>(#suffix, linear_qkv_##suffix, linear_##suffix);
     FOR_EACH_WTYPE(T_LIN)
     test_rmsnorm();
     for (int neox : {0, 1})
