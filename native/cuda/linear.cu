@@ -65,19 +65,15 @@ __device__ __forceinline__ void linear_qkv_impl(const void* Wq, const void* Wk, 
     int g = blockIdx.x * LIN_WARPS + warp;
     int t0 = blockIdx.y * LIN_TOK;
     if (g >= rowsQ + rowsK + rowsV || t0 >= nTok) return;
-    const void* W;
-    const float* bias;
-    float* y;
-    int yTokStride, r;
-    long long yr0 = 0;
-    if (g < rowsQ) {
-        W = Wq; bias = bq; y = yq; yTokStride = yqTokStride; r = g;
-    } else if (g < rowsQ + rowsK) {
-        W = Wk; bias = bk; y = yk; yTokStride = ykTokStride; r = g - rowsQ;
-    } else {
-        W = Wv; bias = bv; y = yv; yTokStride = yvTokStride; r = g - rowsQ - rowsK;
-        if (yvPos != nullptr) yr0 = *yvPos;
-    }
+    // selects, not branches: one copy of the dot-product loop for the three matrices
+    int m = g < rowsQ ? 0 : (g < rowsQ + rowsK ? 1 : 2);
+    const void* W = m == 0 ? Wq : (m == 1 ? Wk : Wv);
+    const float* bias = m == 0 ? bq : (m == 1 ? bk : bv);
+    float* y = m == 0 ? yq : (m == 1 ? yk : yv);
+    int yTokStride = m == 0 ? yqTokStride : (m == 1 ? ykTokStride : yvTokStride);
+    int r = g - (m == 0 ? 0 : (m == 1 ? rowsQ : rowsQ + rowsK));
+    const int* yp = m == 2 ? yvPos : nullptr;
+    long long yr0 = yp != nullptr ? (long long) (*yp) : 0;
     const uint8_t* row = (const uint8_t*) W + (long long) r * row_bytes<T>(cols);
     const float* xt = x + (long long) t0 * xTokStride;
     int nt = min(LIN_TOK, nTok - t0);
@@ -121,7 +117,7 @@ __device__ __forceinline__ void get_rows_impl(const void* W, const int* ids, int
         linear_impl<code>(W, wBatchBytes, bias, biasBatchStride, x, xTokStride, xBatchStride, y, yTokStride,    \
                           yBatchStride, yPos, rows, cols, nTok, alpha, accumulate);                             \
     }                                                                                                          \
-    extern "C" __global__ void __launch_bounds__(128) linear_qkv_##suffix(                                     \
+    extern "C" __global__ void __launch_bounds__(128) linear_qkv_##suffix(                                      \
         const void* Wq, const void* Wk, const void* Wv, const float* bq, const float* bk, const float* bv,      \
         const float* x, int xTokStride, float* yq, int yqTokStride, float* yk, int ykTokStride, float* yv,      \
         int yvTokStride, const int* yvPos, int rowsQ, int rowsK, int rowsV, int cols, int nTok) {               \
