@@ -1,0 +1,141 @@
+package io.github.moe4j.cuda;
+
+import io.github.moe4j.model.DecoderConfig;
+import io.github.moe4j.model.DecoderState;
+import io.github.moe4j.model.KvType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+
+/**
+ * One sequence on the GPU: its KV cache and step scratch in device memory ({@link StepBuffers}), the
+ * page-locked host buffers of every step (token ids, position, a logits row, the hybrid experts'
+ * traffic), and its decode graph, captured on the first {@code decode}. The inherited host fields
+ * serve the CPU experts of hybrid layers; position bookkeeping is {@link DecoderState}'s.
+ *
+ * <p>Its native memory is freed when the state becomes unreachable (a {@link Cleaner}), or with the
+ * model's context, whichever comes first.
+ */
+public final class CudaState extends DecoderState {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    final CudaContext ctx;
+    final StepBuffers b;
+    final MemorySegment hostTokens;   // int [ubatch]
+    final MemorySegment hostPos;      // int
+    final MemorySegment hostLogits;   // f32 [n_vocab]
+    final MemorySegment hostXn;       // f32 [ubatch][n_embd] (hybrid)
+    final MemorySegment hostIds;      // int [ubatch][k]
+    final MemorySegment hostWeights;  // f32 [ubatch][k]
+    final MemorySegment hostOut;      // f32 [ubatch][n_embd]
+    private final Native nat;
+
+    /** What the cleaner frees; must not reference the state. */
+    private static final class Native implements Runnable {
+        final CudaContext ctx;
+        final DeviceMemory.OnContext mem;
+        final PinnedBuffer pinned;
+        CudaGraph graph;
+
+        Native(CudaContext ctx, DeviceMemory.OnContext mem, PinnedBuffer pinned) {
+            this.ctx = ctx;
+            this.mem = mem;
+            this.pinned = pinned;
+        }
+
+        @Override
+        public void run() {
+            if (ctx.isClosed()) {
+                return;     // the context freed everything already
+            }
+            try {
+                ctx.bind();
+                if (graph != null) {
+                    graph.close();
+                }
+                mem.freeAll();
+                pinned.close();
+            } catch (RuntimeException e) {
+                System.getLogger(CudaState.class.getName()).log(System.Logger.Level.WARNING,
+                        "freeing a CUDA session failed: {0}", e.toString());
+            }
+        }
+    }
+
+    CudaState(DecoderConfig c, int nCtx, int ubatch, CudaContext ctx) {
+        super(c, nCtx, 1, KvType.F16);
+        this.ctx = ctx;
+        DeviceMemory.OnContext mem = new DeviceMemory.OnContext(ctx);
+        PinnedBuffer pinned = null;
+        try {
+            this.b = StepBuffers.allocate(c, nCtx, ubatch, mem);
+            int e = c.nEmbd();
+            int k = c.moe().nUsed();
+            long tok = 4L * ubatch;
+            long rows = 4L * ubatch * e;
+            long slots = 4L * ubatch * k;
+            long logitsBytes = 4L * c.nVocab();
+            pinned = ctx.allocatePinned(tok + 16 + logitsBytes + rows + slots + slots + rows);
+            MemorySegment p = pinned.segment();
+            long o = 0;
+            hostTokens = p.asSlice(o, tok);
+            o += tok;
+            hostPos = p.asSlice(o, 4);
+            o += 16;
+            hostLogits = p.asSlice(o, logitsBytes);
+            o += logitsBytes;
+            hostXn = p.asSlice(o, rows);
+            o += rows;
+            hostIds = p.asSlice(o, slots);
+            o += slots;
+            hostWeights = p.asSlice(o, slots);
+            o += slots;
+            hostOut = p.asSlice(o, rows);
+            uploadRope(mem);
+        } catch (RuntimeException | Error e) {
+            if (pinned != null) {
+                pinned.close();
+            }
+            mem.freeAll();
+            throw e;
+        }
+        this.nat = new Native(ctx, mem, pinned);
+        CLEANER.register(this, nat);
+    }
+
+    /** The RoPE table of this context size ({@link DecoderState#rope}), as the kernels read it. */
+    private void uploadRope(DeviceMemory.OnContext mem) {
+        int half = rope.config().nRot() / 2;
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment cs = a.allocate(4L * nCtxSize() * half, 4);
+            MemorySegment sn = a.allocate(4L * nCtxSize() * half, 4);
+            for (int p = 0; p < nCtxSize(); p++) {
+                for (int i = 0; i < half; i++) {
+                    long at = 4L * ((long) p * half + i);
+                    cs.set(ValueLayout.JAVA_FLOAT, at, rope.cos(p, i));
+                    sn.set(ValueLayout.JAVA_FLOAT, at, rope.sin(p, i));
+                }
+            }
+            Cu.copyToDevice(b.cos(), cs);
+            Cu.copyToDevice(b.sin(), sn);
+        }
+    }
+
+    private int nCtxSize() {
+        return contextSize();
+    }
+
+    CudaGraph graph() {
+        return nat.graph;
+    }
+
+    void graph(CudaGraph g) {
+        nat.graph = g;
+    }
+
+    /** Device bytes of this sequence (KV cache and scratch). */
+    public long deviceBytes() {
+        return nat.mem.bytes();
+    }
+}

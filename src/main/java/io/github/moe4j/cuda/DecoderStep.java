@@ -1,0 +1,157 @@
+package io.github.moe4j.cuda;
+
+import io.github.moe4j.cpu.RopeConfig;
+import io.github.moe4j.cpu.ScalarOps;
+import io.github.moe4j.model.DecoderConfig;
+import io.github.moe4j.model.MoeConfig;
+import io.github.moe4j.model.QkNorm;
+
+/**
+ * The launches of one forward step of {@code nTok} tokens at device position {@code *pos}, as
+ * {@code model/MoeDecoder} computes it, in the order of ABI.md's "launches per layer":
+ *
+ * <pre>
+ * get_rows                                   h = token_embd[tokens] * embeddingScale
+ * per layer:
+ *   rmsnorm                                  xn = norm(h, attn_norm)
+ *   linear q, k; linear v -> V cache at pos  (+ biases)
+ *   [rmsnorm q, k: olmoe's FULL q/k norm]
+ *   rope q in place; rope k -> K cache       (+ per-head q/k norm: qwen3moe)
+ *   attn_decode_split + combine (1 token) or attn_prefill
+ *   linear attn_output, accumulated into h   (alpha = residualScale, + bias)
+ *   moe_norm_router                          xn = norm(h, ffn_norm); router (+ shared gate) logits
+ *   moe_route                                ids, weights
+ *   experts: moe_gate_up + moe_down into h   (or align + grouped + combine for larger batches,
+ *                                             or the CPU for hybrid layers + add_scaled)
+ *   [shared expert: moe_gate_up + moe_down into h, gated by sigmoid(logit)]
+ * rmsnorm + linear output                    logits * (1 / logitScale), when wanted
+ * </pre>
+ */
+public final class DecoderStep {
+    /** Batches from this many tokens take the grouped (align + tiles) MoE path. */
+    public static final int GROUPED_FROM = 8;
+
+    private final DecoderConfig c;
+    private final CudaWeights w;
+
+    public DecoderStep(DecoderConfig c, CudaWeights w) {
+        this.c = c;
+        this.w = w;
+    }
+
+    /** Emits a whole step: embedding, every layer, and the logits when {@code logits}. */
+    public void emit(Kernels k, StepBuffers b, int nTok, boolean logits) {
+        if (nTok <= 0 || nTok > b.ubatch()) {
+            throw new IllegalArgumentException("step of " + nTok + " tokens, buffers for 1.." + b.ubatch());
+        }
+        int e = c.nEmbd();
+        k.getRows(w.tokEmbd().type(), w.tokEmbd().ptr(), b.tokens(), nTok, e, b.h(), e, c.embeddingScale());
+        for (int il = 0; il < c.nLayer(); il++) {
+            attention(k, b, il, nTok);
+            moe(k, b, il, nTok);
+        }
+        if (logits) {
+            k.rmsnorm(b.h(), e, w.outputNorm(), b.xn(), e, 0, e, nTok, c.eps());
+            CudaWeights.Mat o = w.output();
+            k.linear(o.type(), o.ptr(), 0, 0, 0, b.xn(), e, 0, b.logits(), c.nVocab(), 0, 0,
+                    c.nVocab(), e, nTok, 1.0f / c.logitScale(), false);
+        }
+    }
+
+    private void attention(Kernels k, StepBuffers b, int il, int nTok) {
+        CudaWeights.Layer l = w.layers()[il];
+        int e = c.nEmbd();
+        int qw = c.qWidth();
+        int kw = c.kWidth();
+        int vw = c.vWidth();
+        int dk = c.headDimK();
+        k.rmsnorm(b.h(), e, l.attnNorm(), b.xn(), e, 0, e, nTok, c.eps());
+        proj(k, l.wq(), l.bq(), b.xn(), b.q(), qw, 0, nTok, 1f, false);
+        proj(k, l.wk(), l.bk(), b.xn(), b.kTmp(), kw, 0, nTok, 1f, false);
+        proj(k, l.wv(), l.bv(), b.xn(), b.vCache()[il], vw, b.pos(), nTok, 1f, false);
+        long qNormHead = 0;
+        long kNormHead = 0;
+        if (c.qkNorm() == QkNorm.FULL) {
+            k.rmsnorm(b.q(), qw, l.qNorm(), b.q(), qw, 0, qw, nTok, c.eps());
+            k.rmsnorm(b.kTmp(), kw, l.kNorm(), b.kTmp(), kw, 0, kw, nTok, c.eps());
+        } else if (c.qkNorm() == QkNorm.PER_HEAD) {
+            qNormHead = l.qNorm();
+            kNormHead = l.kNorm();
+        }
+        RopeConfig r = c.rope();
+        boolean neox = r.style() == RopeConfig.Style.NEOX;
+        k.rope(b.q(), qw, dk, b.q(), qw, dk, false, b.cos(), b.sin(), b.pos(), nTok, c.nHead(), r.nRot(), dk, neox,
+                qNormHead, c.eps());
+        k.rope(b.kTmp(), kw, dk, b.kCache()[il], kw, dk, true, b.cos(), b.sin(), b.pos(), nTok, c.nHeadKv(), r.nRot(),
+                dk, neox, kNormHead, c.eps());
+        int dv = c.headDimV();
+        if (nTok == 1) {
+            k.attnDecodeSplit(b.q(), dk, b.kCache()[il], kw, b.vCache()[il], vw, b.pos(), c.nHead(), c.nHeadKv(), dk, dv,
+                    c.attnScale(), l.window(), Plans.ATTN_CHUNK, b.maxSplit(), b.partO(), b.partML());
+            k.attnDecodeCombine(b.partO(), b.partML(), l.sinks(), c.nHead(), dv, b.maxSplit(), b.att(), dv);
+        } else {
+            k.attnPrefill(b.q(), qw, dk, b.kCache()[il], kw, b.vCache()[il], vw, b.pos(), nTok, c.nHead(), c.nHeadKv(),
+                    dk, dv, c.attnScale(), l.window(), l.sinks(), b.att(), c.attnOutWidth(), dv);
+        }
+        // output projection fused with the residual add
+        proj(k, l.wo(), l.bo(), b.att(), b.h(), e, 0, nTok, c.residualScale(), true);
+    }
+
+    /** {@code y = (acc ? y : 0) + alpha * (W x + bias)}, rows of y {@code yStride} apart (from *yPos when set). */
+    private void proj(Kernels k, CudaWeights.Mat m, long bias, long x, long y, int yStride, long yPos, int nTok,
+                      float alpha, boolean acc) {
+        k.linear(m.type(), m.ptr(), 0, bias, 0, x, m.cols(), 0, y, yStride, 0, yPos, m.rows(), m.cols(), nTok, 1,
+                alpha, acc);
+    }
+
+    private void moe(Kernels k, StepBuffers b, int il, int nTok) {
+        CudaWeights.Layer l = w.layers()[il];
+        MoeConfig m = c.moe();
+        int e = c.nEmbd();
+        int ls = m.nExpert() + 1;
+        k.normRouter(l.router().type(), b.h(), e, l.ffnNorm(), c.eps(), e, l.router().ptr(), l.routerBias(),
+                m.nExpert(), l.shexpGate(), b.xn(), e, b.routerLogits(), ls, nTok);
+        k.route(b.routerLogits(), ls, l.selBias(), nTok, m.nExpert(), m.nUsed(), gating(m), m.normalize(),
+                m.weightsScale(), m.nGroup(), m.nGroupUsed(), b.ids(), b.weights());
+        int act = m.oaiSwiglu() ? Kernels.ACT_SWIGLU_OAI : Kernels.ACT_SWIGLU;
+        float alpha = ScalarOps.OAI_ALPHA;
+        float limit = ScalarOps.OAI_LIMIT;
+        int nf = m.nFfExp();
+        int kk = m.nUsed();
+        if (l.expertsOnCpu()) {
+            k.sink().hostExperts(il, nTok);
+            k.addScaled(b.h(), b.moeOut(), (long) nTok * e, c.residualScale());
+        } else if (nTok >= GROUPED_FROM && b.slotOut() != 0) {
+            int slots = nTok * kk;
+            int tiles = Plans.maxTiles(slots, m.nExpert());
+            k.align(b.ids(), slots, m.nExpert(), tiles, b.slotOrder(), b.tileExpert(), b.nTiles());
+            k.gateUpGrouped(l.gateExps().type(), l.gateExps().ptr(), l.upExps().ptr(), l.gateExps().sliceBytes(),
+                    l.gateBias(), l.upBias(), b.xn(), e, kk, b.slotOrder(), b.tileExpert(), b.nTiles(), tiles,
+                    nf, e, act, alpha, limit, b.act());
+            k.downGrouped(l.downExps().type(), l.downExps().ptr(), l.downExps().sliceBytes(), l.downBias(), b.act(),
+                    b.slotOrder(), b.tileExpert(), b.nTiles(), tiles, e, nf, b.slotOut());
+            k.combine(b.slotOut(), b.weights(), 0, 0, nTok, kk, e, b.h(), e, c.residualScale(), true);
+        } else {
+            k.gateUp(l.gateExps().type(), l.gateExps().ptr(), l.upExps().ptr(), l.gateExps().sliceBytes(),
+                    l.gateBias(), l.upBias(), b.xn(), e, b.ids(), kk, nTok, nf, e, act, alpha, limit, b.act());
+            k.down(l.downExps().type(), l.downExps().ptr(), l.downExps().sliceBytes(), l.downBias(), b.act(),
+                    b.ids(), b.weights(), 0, 0, kk, nTok, e, nf, b.h(), e, c.residualScale(), true);
+        }
+        if (l.gateShexp() != null) {
+            int ns = m.nFfShexp();
+            k.gateUp(l.gateShexp().type(), l.gateShexp().ptr(), l.upShexp().ptr(), 0, 0, 0, b.xn(), e, 0, 1, nTok,
+                    ns, e, Kernels.ACT_SWIGLU, alpha, limit, b.actShared());
+            long sgate = m.sharedGate() ? b.routerLogits() + 4L * m.nExpert() : 0;
+            k.down(l.downShexp().type(), l.downShexp().ptr(), 0, 0, b.actShared(), 0, 0, sgate, ls, 1, nTok, e, ns,
+                    b.h(), e, c.residualScale(), true);
+        }
+    }
+
+    static int gating(MoeConfig m) {
+        return switch (m.gating()) {
+            case SOFTMAX -> Kernels.GATING_SOFTMAX;
+            case SOFTMAX_WEIGHT -> Kernels.GATING_SOFTMAX_WEIGHT;
+            case SIGMOID -> Kernels.GATING_SIGMOID;
+        };
+    }
+}
