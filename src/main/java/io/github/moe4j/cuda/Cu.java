@@ -30,8 +30,13 @@ final class Cu {
     /** Throws {@link CudaException} unless {@code rc} is {@code CUDA_SUCCESS}. */
     static void check(int rc, String call) {
         if (rc != CU.CUDA_SUCCESS) {
-            throw new CudaException(call, rc, errorName(rc));
+            fail(rc, call);
         }
+    }
+
+    /** Throws the {@link CudaException} for a failed call (hot paths test {@code rc} first, then build the message). */
+    static void fail(int rc, String call) {
+        throw new CudaException(call, rc, errorName(rc));
     }
 
     /** The driver's name of {@code rc} ({@code CUDA_ERROR_...}), or {@code CUresult n} when it has none. */
@@ -114,7 +119,10 @@ final class Cu {
     }
 
     static void setCurrent(long ctx) {
-        check(CU.cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+        int rc = CU.cuCtxSetCurrent(ctx);
+        if (rc != 0) {
+            fail(rc, "cuCtxSetCurrent");
+        }
     }
 
     static void synchronize() {
@@ -133,7 +141,10 @@ final class Cu {
     }
 
     static void streamSynchronize(long stream) {
-        check(CU.cuStreamSynchronize(stream), "cuStreamSynchronize");
+        int rc = CU.cuStreamSynchronize(stream);
+        if (rc != 0) {
+            fail(rc, "cuStreamSynchronize");
+        }
     }
 
     static long eventCreate() {
@@ -195,8 +206,10 @@ final class Cu {
     }
 
     static void copyToDeviceAsync(long dst, MemorySegment src, long stream) {
-        check(CU.ncuMemcpyHtoDAsync(dst, src.address(), src.byteSize(), stream),
-                "cuMemcpyHtoDAsync(" + src.byteSize() + " bytes)");
+        int rc = CU.ncuMemcpyHtoDAsync(dst, src.address(), src.byteSize(), stream);
+        if (rc != 0) {
+            fail(rc, "cuMemcpyHtoDAsync(" + src.byteSize() + " bytes)");
+        }
     }
 
     static void copyToHost(MemorySegment dst, long src) {
@@ -204,8 +217,10 @@ final class Cu {
     }
 
     static void copyToHostAsync(MemorySegment dst, long src, long stream) {
-        check(CU.ncuMemcpyDtoHAsync(dst.address(), src, dst.byteSize(), stream),
-                "cuMemcpyDtoHAsync(" + dst.byteSize() + " bytes)");
+        int rc = CU.ncuMemcpyDtoHAsync(dst.address(), src, dst.byteSize(), stream);
+        if (rc != 0) {
+            fail(rc, "cuMemcpyDtoHAsync(" + dst.byteSize() + " bytes)");
+        }
     }
 
     static void copyDeviceAsync(long dst, long src, long bytes, long stream) {
@@ -249,8 +264,8 @@ final class Cu {
     static void launch(long function, LaunchConfig l, long stream, long kernelParams, String name) {
         int rc = CU.ncuLaunchKernel(function, l.gridX(), l.gridY(), l.gridZ(), l.blockX(), l.blockY(), l.blockZ(),
                 l.sharedBytes(), stream, kernelParams, 0L);
-        if (rc != CU.CUDA_SUCCESS) {
-            throw new CudaException("cuLaunchKernel(" + name + ", " + l + ")", rc, errorName(rc));
+        if (rc != 0) {
+            fail(rc, "cuLaunchKernel(" + name + ", " + l + ")");
         }
     }
 
@@ -272,7 +287,10 @@ final class Cu {
     }
 
     static void graphLaunch(long exec, long stream) {
-        check(CU.cuGraphLaunch(exec, stream), "cuGraphLaunch");
+        int rc = CU.cuGraphLaunch(exec, stream);
+        if (rc != 0) {
+            fail(rc, "cuGraphLaunch");
+        }
     }
 
     static void graphExecDestroy(long exec) {

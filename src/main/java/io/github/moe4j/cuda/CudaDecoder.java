@@ -135,10 +135,13 @@ public final class CudaDecoder implements Decoder {
             st.hostTokens.set(ValueLayout.JAVA_INT, 0, token);
             st.hostPos.set(ValueLayout.JAVA_INT, 0, s.position());
             long stream = ctx.stream();
-            Cu.copyToDeviceAsync(st.b.tokens(), st.hostTokens.asSlice(0, 4), stream);
+            Cu.copyToDeviceAsync(st.b.tokens(), st.hostToken0, stream);
             Cu.copyToDeviceAsync(st.b.pos(), st.hostPos, stream);
-            if (placement.hybrid()) {
+            if (placement.hybrid() || !st.warm) {
+                // hybrid steps run host code between launches; the first step runs eagerly so that every
+                // kernel is loaded (and its shared memory limit set) before a capture
                 run(st, 1, true);
+                st.warm = true;
             } else {
                 CudaGraph g = st.graph();
                 if (g == null) {

@@ -23,6 +23,7 @@ public final class CudaState extends DecoderState {
     final CudaContext ctx;
     final StepBuffers b;
     final MemorySegment hostTokens;   // int [ubatch]
+    final MemorySegment hostToken0;   // its first int (decode)
     final MemorySegment hostPos;      // int
     final MemorySegment hostLogits;   // f32 [n_vocab]
     final MemorySegment hostXn;       // f32 [ubatch][n_embd] (hybrid)
@@ -80,6 +81,7 @@ public final class CudaState extends DecoderState {
             MemorySegment p = pinned.segment();
             long o = 0;
             hostTokens = p.asSlice(o, tok);
+            hostToken0 = p.asSlice(o, 4);
             o += tok;
             hostPos = p.asSlice(o, 4);
             o += 16;
@@ -125,6 +127,9 @@ public final class CudaState extends DecoderState {
     private int nCtxSize() {
         return contextSize();
     }
+
+    /** Whether a decode step ran eagerly (kernels loaded), so the next one may be captured. */
+    boolean warm;
 
     CudaGraph graph() {
         return nat.graph;

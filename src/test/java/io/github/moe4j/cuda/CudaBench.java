@@ -68,7 +68,7 @@ public final class CudaBench {
                 DecoderState warm = g.newState(nPrompt + nGen + 8);
                 g.forward(warm, prompt, 0, 64, null, 0, null);       // warm-up: modules, first launches
                 float[] row = new float[v];
-                g.decode(warm, 1, row);                               // captures the graph of that state
+                g.decode(warm, 1, row);                               // eager first step: loads every kernel
 
                 DecoderState s = g.newState(nPrompt + nGen + 8);
                 float[] last = new float[v];
@@ -76,7 +76,8 @@ public final class CudaBench {
                 g.forward(s, prompt, 0, nPrompt - 1, null, 0, null);
                 g.forward(s, prompt, nPrompt - 1, 1, last, 0, null);
                 double prefillS = (System.nanoTime() - p0) / 1e9;
-                g.decode(s, argmax(last), row);                       // capture outside the timing
+                g.decode(s, argmax(last), row);                       // eager first step of this state
+                g.decode(s, argmax(row), row);                        // captures its graph: outside the timing
                 long d0 = System.nanoTime();
                 for (int i = 0; i < nGen; i++) {
                     g.decode(s, argmax(row), row);

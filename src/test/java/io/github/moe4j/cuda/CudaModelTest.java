@@ -89,7 +89,7 @@ class CudaModelTest {
                 compare(lc, lg, v, 1e-3, arch + " prefill");
                 float[] rc = new float[v];
                 float[] rg = new float[v];
-                for (int step = 0; step < 12; step++) {     // the first decode captures the graph, the rest replay it
+                for (int step = 0; step < 12; step++) {     // step 0 eager, step 1 captures the graph, the rest replay it
                     int tok = r.nextInt(v);
                     cpu.decode(sc, tok, rc);
                     g.decode(sg, tok, rg);
@@ -140,8 +140,7 @@ class CudaModelTest {
                     float[] row = new float[v];
                     float[] lgen = new float[gen.length * v];
                     for (int i = 0; i < gen.length; i++) {
-                        int tok = i == 0 ? gen[0] : gen[i];
-                        g.decode(s, tok, row);
+                        g.decode(s, gen[i], row);
                         System.arraycopy(row, 0, lgen, i * v, v);
                     }
                     // logits_gen row i belongs to generated token i fed at position prompt + i

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -68,7 +67,6 @@ class CudaProbeTest {
         CudaException e = new CudaException("cuMemAlloc(8 bytes)", 2, "CUDA_ERROR_OUT_OF_MEMORY");
         assertEquals("cuMemAlloc(8 bytes) failed: CUDA_ERROR_OUT_OF_MEMORY (2)", e.getMessage());
         assertEquals(2, e.result());
-        assertNull(null);
     }
 
     @Test
