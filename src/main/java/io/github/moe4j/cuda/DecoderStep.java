@@ -54,7 +54,7 @@ public final class DecoderStep {
             k.rmsnorm(b.h(), e, w.outputNorm(), b.xn(), e, 0, e, nTok, c.eps());
             CudaWeights.Mat o = w.output();
             k.linear(o.type(), o.ptr(), 0, 0, 0, b.xn(), e, 0, b.logits(), c.nVocab(), 0, 0,
-                    c.nVocab(), e, nTok, 1.0f / c.logitScale(), false);
+                    c.nVocab(), e, nTok, 1, 1.0f / c.logitScale(), false);
         }
     }
 

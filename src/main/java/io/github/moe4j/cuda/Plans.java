@@ -130,7 +130,10 @@ public final class Plans {
 
     /** The grid-stride {@code util} kernels: block 256, {@code min(ceil(n/256), 1024)} blocks. */
     public static LaunchConfig util(long n) {
-        return LaunchConfig.linear(Math.min(LaunchConfig.blocksFor(n, 256), 1024), 256, 0);
+        if (n < 0) {
+            throw new IllegalArgumentException("util kernel over " + n + " elements");
+        }
+        return LaunchConfig.linear((int) Math.max(1, Math.min((n + 255) / 256, 1024)), 256, 0);
     }
 
     /** {@code add_int}: one thread. */

@@ -51,6 +51,7 @@ class CudaProbeTest {
         assumeFalse(CudaProbe.get().available(), "a GPU is present");
         assumeFalse(CudaProbe.driverPresent(Path.of("/")), "driver traces present");
         CudaProbe.Result r = CudaProbe.run("force", Path.of("/"));
+        System.out.println("[cuda] forced probe without a driver: " + r.reason());
         assertFalse(r.available());
         assertNotNull(r.reason());
         // a second touch of the failed bindings (NoClassDefFoundError) is also caught
