@@ -84,7 +84,7 @@ public final class Kernels {
     public void attnDecodeSplit(long q, int qHeadStride, long k, long kRowStride, long v, long vRowStride, long pos,
                                 int nHead, int nHeadKv, int dk, int dv, float scale, int window, int chunk,
                                 int maxSplit, long partO, long partML) {
-        sink.launch(ATTENTION, "attn_decode_split", Plans.attnDecodeSplit(nHead, maxSplit, dk, chunk), KernelArgs.builder()
+        sink.launch(ATTENTION, "attn_decode_split", Plans.attnDecodeSplit(nHead, nHeadKv, maxSplit, dk, chunk), KernelArgs.builder()
                 .ptr(q).i32(qHeadStride).ptr(k).i64(kRowStride).ptr(v).i64(vRowStride).ptr(pos)
                 .i32(nHead).i32(nHeadKv).i32(dk).i32(dv).f32(scale).i32(window).i32(chunk).i32(maxSplit)
                 .ptr(partO).ptr(partML));

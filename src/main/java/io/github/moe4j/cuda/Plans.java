@@ -13,8 +13,6 @@ public final class Plans {
     public static final int TOKENS_PER_BLOCK = 8;
     /** Keys per split of {@code attn_decode_split}. */
     public static final int ATTN_CHUNK = 256;
-    /** Keys per shared-memory chunk of {@code attn_prefill}. */
-    public static final int PREFILL_CHUNK = 128;
     /** Largest value head {@code attn_prefill} handles. */
     public static final int PREFILL_MAX_DV = 512;
     /** Slots per tile of the grouped (prefill) MoE kernels. */
@@ -57,10 +55,34 @@ public final class Plans {
         return LaunchConfig.blocksFor(keys, chunk);
     }
 
-    /** {@code attn_decode_split}: block 128; grid {@code (nHead, maxSplit)}; shared {@code (dk + chunk) * 4}. */
-    public static LaunchConfig attnDecodeSplit(int nHead, int maxSplit, int dk, int chunk) {
-        return new LaunchConfig(positive(nHead, "nHead"), positive(maxSplit, "maxSplit"), 1, 128, 1, 1,
-                Math.multiplyExact(dk + chunk, 4));
+    /** Query heads one attention block serves (of one KV head), so K/V rows are read once per group. */
+    public static final int ATTN_HEADS_PER_BLOCK = 8;
+    /** Query tokens per block of {@code attn_prefill}. */
+    public static final int PREFILL_TOKENS_PER_BLOCK = 8;
+    /** Keys per shared-memory chunk of {@code attn_prefill}. */
+    public static final int PREFILL_KEYS = 64;
+    /** Splits {@code attn_decode_combine} handles. */
+    public static final int MAX_SPLIT = 1024;
+
+    /**
+     * {@code attn_decode_split}: block 128; grid {@code (nHeadKv * ceil(g/8), maxSplit)}, {@code g =
+     * nHead/nHeadKv}; shared {@code 8 * (dk + chunk) * 4} bytes, at most 48 KiB.
+     */
+    public static LaunchConfig attnDecodeSplit(int nHead, int nHeadKv, int maxSplit, int dk, int chunk) {
+        positive(nHead, "nHead");
+        positive(nHeadKv, "nHeadKv");
+        if (maxSplit > MAX_SPLIT) {
+            throw new IllegalArgumentException("attention over " + maxSplit + " splits exceeds " + MAX_SPLIT
+                    + " (a longer chunk, or a shorter context)");
+        }
+        int g = nHead / nHeadKv;
+        int shared = Math.multiplyExact(ATTN_HEADS_PER_BLOCK * (dk + chunk), 4);
+        if (shared > DEFAULT_SHARED_LIMIT) {
+            throw new IllegalArgumentException("attn_decode_split needs " + shared + " bytes of shared memory for"
+                    + " key heads of " + dk + " and chunks of " + chunk + " (at most " + DEFAULT_SHARED_LIMIT + ")");
+        }
+        return new LaunchConfig(nHeadKv * LaunchConfig.blocksFor(g, ATTN_HEADS_PER_BLOCK), positive(maxSplit, "maxSplit"),
+                1, 128, 1, 1, shared);
     }
 
     /** {@code attn_decode_combine}: block 128; grid {@code (nHead)}. */
@@ -68,10 +90,10 @@ public final class Plans {
         return LaunchConfig.linear(positive(nHead, "nHead"), 128, 0);
     }
 
-    /** {@code attn_prefill}: block 128; grid {@code (nHead, nTok)}; shared {@code (dk + 128) * 4}. */
+    /** {@code attn_prefill}: block 128; grid {@code (nHead, ceil(nTok/8))}; shared {@code 8 * (dk + 64) * 4}. */
     public static LaunchConfig attnPrefill(int nHead, int nTok, int dk) {
-        return new LaunchConfig(positive(nHead, "nHead"), positive(nTok, "nTok"), 1, 128, 1, 1,
-                Math.multiplyExact(dk + PREFILL_CHUNK, 4));
+        return new LaunchConfig(positive(nHead, "nHead"), LaunchConfig.blocksFor(positive(nTok, "nTok"),
+                PREFILL_TOKENS_PER_BLOCK), 1, 128, 1, 1, Math.multiplyExact(PREFILL_TOKENS_PER_BLOCK * (dk + PREFILL_KEYS), 4));
     }
 
     /** {@code moe_norm_router_<T>}: block 128; grid {@code (ceil((nExpert+1)/4), nTok)}; shared {@code n * 4}. */

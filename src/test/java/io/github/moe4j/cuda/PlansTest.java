@@ -25,14 +25,24 @@ class PlansTest {
         assertEquals(1, Plans.maxSplit(4096, 128, 256), "a 128-key window needs one split");
         assertEquals(1, Plans.maxSplit(100, 128, 256), "window longer than the context");
         assertEquals(3, Plans.maxSplit(4096, 513, 256));
-        LaunchConfig l = Plans.attnDecodeSplit(32, 16, 128, 256);
-        assertEquals(new LaunchConfig(32, 16, 1, 128, 1, 1, (128 + 256) * 4), l);
+        // 32 query heads on 4 KV heads: 8 per block, one block per KV head
+        assertEquals(new LaunchConfig(4, 16, 1, 128, 1, 1, 8 * (128 + 256) * 4), Plans.attnDecodeSplit(32, 4, 16, 128, 256));
+        // 12 query heads per KV head: two blocks each
+        assertEquals(new LaunchConfig(4, 1, 1, 128, 1, 1, 8 * (64 + 256) * 4), Plans.attnDecodeSplit(24, 2, 1, 64, 256));
+        // MHA: one block per head
+        assertEquals(new LaunchConfig(16, 2, 1, 128, 1, 1, 8 * (128 + 256) * 4), Plans.attnDecodeSplit(16, 16, 2, 128, 256));
+        // MLA (dk 576, one KV head, 16 heads): 26 KiB of shared memory, within the default limit
+        assertEquals(8 * (576 + 256) * 4, Plans.attnDecodeSplit(16, 1, 4, 576, 256).sharedBytes());
+        assertThrows(IllegalArgumentException.class, () -> Plans.attnDecodeSplit(16, 1, 4, 1280, 256));
+        assertThrows(IllegalArgumentException.class, () -> Plans.attnDecodeSplit(16, 1, 1025, 128, 256));
         assertEquals(new LaunchConfig(32, 1, 1, 128, 1, 1, 0), Plans.attnDecodeCombine(32));
     }
 
     @Test
     void prefillAttentionSharedMemory() {
-        assertEquals(new LaunchConfig(64, 64, 1, 128, 1, 1, (64 + 128) * 4), Plans.attnPrefill(64, 64, 64));
+        assertEquals(new LaunchConfig(64, 8, 1, 128, 1, 1, 8 * (64 + 64) * 4), Plans.attnPrefill(64, 64, 64));
+        assertEquals(new LaunchConfig(4, 2, 1, 128, 1, 1, 8 * (128 + 64) * 4), Plans.attnPrefill(4, 9, 128));
+        assertEquals(new LaunchConfig(4, 1, 1, 128, 1, 1, 8 * (128 + 64) * 4), Plans.attnPrefill(4, 1, 128));
     }
 
     @Test
