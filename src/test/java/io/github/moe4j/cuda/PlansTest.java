@@ -33,7 +33,7 @@ class PlansTest {
         assertEquals(new LaunchConfig(16, 2, 1, 128, 1, 1, 8 * (128 + 256) * 4), Plans.attnDecodeSplit(16, 16, 2, 128, 256));
         // MLA (dk 576, one KV head, 16 heads): 26 KiB of shared memory, within the default limit
         assertEquals(8 * (576 + 256) * 4, Plans.attnDecodeSplit(16, 1, 4, 576, 256).sharedBytes());
-        assertThrows(IllegalArgumentException.class, () -> Plans.attnDecodeSplit(16, 1, 4, 1280, 256));
+        assertThrows(IllegalArgumentException.class, () -> Plans.attnDecodeSplit(16, 1, 4, 1288, 256));
         assertThrows(IllegalArgumentException.class, () -> Plans.attnDecodeSplit(16, 1, 1025, 128, 256));
         assertEquals(new LaunchConfig(32, 1, 1, 128, 1, 1, 0), Plans.attnDecodeCombine(32));
     }
