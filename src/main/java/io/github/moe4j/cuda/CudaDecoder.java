@@ -103,11 +103,11 @@ public final class CudaDecoder implements Decoder {
         return c;
     }
 
-    /** A sequence on the device; the KV cache is float32 on the device whatever {@code kvType} says. */
+    /** A sequence on the device, its KV cache float32 or ({@link KvType#F16}) half precision. */
     @Override
     public DecoderState newState(int nCtx, KvType kvType) {
         synchronized (lock) {
-            return new CudaState(c, nCtx, Math.min(UBATCH, nCtx), ctx);
+            return new CudaState(c, nCtx, Math.min(UBATCH, nCtx), kvType, ctx);
         }
     }
 

@@ -64,13 +64,13 @@ public final class CudaState extends DecoderState {
         }
     }
 
-    CudaState(DecoderConfig c, int nCtx, int ubatch, CudaContext ctx) {
+    CudaState(DecoderConfig c, int nCtx, int ubatch, KvType kvType, CudaContext ctx) {
         super(c, nCtx, 1, KvType.F16);
         this.ctx = ctx;
         DeviceMemory.OnContext mem = new DeviceMemory.OnContext(ctx);
         PinnedBuffer pinned = null;
         try {
-            this.b = StepBuffers.allocate(c, nCtx, ubatch, mem);
+            this.b = StepBuffers.allocate(c, nCtx, ubatch, kvType == KvType.F16, mem);
             int e = c.nEmbd();
             int k = c.moe().nUsed();
             long tok = 4L * ubatch;

@@ -17,6 +17,7 @@ import io.github.moe4j.model.QkNorm;
  *   linear q, k; linear v -> V cache at pos  (+ biases)
  *   [rmsnorm q, k: olmoe's FULL q/k norm]
  *   rope q in place; rope k -> K cache       (+ per-head q/k norm: qwen3moe)
+ *   [f16 cache: V to scratch, K roped in scratch, kv_store_f16 both]
  *   attn_decode_split + combine (1 token) or attn_prefill
  *   linear attn_output, accumulated into h   (alpha = residualScale, + bias)
  *   moe_norm_router                          xn = norm(h, ffn_norm); router (+ shared gate) logits
@@ -68,7 +69,12 @@ public final class DecoderStep {
         k.rmsnorm(b.h(), e, l.attnNorm(), b.xn(), e, 0, e, nTok, c.eps());
         proj(k, l.wq(), l.bq(), b.xn(), b.q(), qw, 0, nTok, 1f, false);
         proj(k, l.wk(), l.bk(), b.xn(), b.kTmp(), kw, 0, nTok, 1f, false);
-        proj(k, l.wv(), l.bv(), b.xn(), b.vCache()[il], vw, b.pos(), nTok, 1f, false);
+        boolean f16 = b.kvF16();
+        if (f16) {
+            proj(k, l.wv(), l.bv(), b.xn(), b.vTmp(), vw, 0, nTok, 1f, false);
+        } else {
+            proj(k, l.wv(), l.bv(), b.xn(), b.vCache()[il], vw, b.pos(), nTok, 1f, false);
+        }
         long qNormHead = 0;
         long kNormHead = 0;
         if (c.qkNorm() == QkNorm.FULL) {
@@ -82,15 +88,23 @@ public final class DecoderStep {
         boolean neox = r.style() == RopeConfig.Style.NEOX;
         k.rope(b.q(), qw, dk, b.q(), qw, dk, false, b.cos(), b.sin(), b.pos(), nTok, c.nHead(), r.nRot(), dk, neox,
                 qNormHead, c.eps());
-        k.rope(b.kTmp(), kw, dk, b.kCache()[il], kw, dk, true, b.cos(), b.sin(), b.pos(), nTok, c.nHeadKv(), r.nRot(),
-                dk, neox, kNormHead, c.eps());
+        if (f16) {
+            // rows rotated in f32 scratch, then both stored rounded to f16 at *pos
+            k.rope(b.kTmp(), kw, dk, b.kTmp(), kw, dk, false, b.cos(), b.sin(), b.pos(), nTok, c.nHeadKv(), r.nRot(),
+                    dk, neox, kNormHead, c.eps());
+            k.kvStoreF16(b.kTmp(), kw, b.kCache()[il], kw, b.pos(), nTok, kw);
+            k.kvStoreF16(b.vTmp(), vw, b.vCache()[il], vw, b.pos(), nTok, vw);
+        } else {
+            k.rope(b.kTmp(), kw, dk, b.kCache()[il], kw, dk, true, b.cos(), b.sin(), b.pos(), nTok, c.nHeadKv(),
+                    r.nRot(), dk, neox, kNormHead, c.eps());
+        }
         int dv = c.headDimV();
         if (nTok == 1) {
-            k.attnDecodeSplit(b.q(), dk, b.kCache()[il], kw, b.vCache()[il], vw, b.pos(), c.nHead(), c.nHeadKv(), dk, dv,
+            k.attnDecodeSplit(f16, b.q(), dk, b.kCache()[il], kw, b.vCache()[il], vw, b.pos(), c.nHead(), c.nHeadKv(), dk, dv,
                     c.attnScale(), l.window(), Plans.ATTN_CHUNK, b.maxSplit(), b.partO(), b.partML());
             k.attnDecodeCombine(b.partO(), b.partML(), l.sinks(), c.nHead(), dv, b.maxSplit(), b.att(), dv);
         } else {
-            k.attnPrefill(b.q(), qw, dk, b.kCache()[il], kw, b.vCache()[il], vw, b.pos(), nTok, c.nHead(), c.nHeadKv(),
+            k.attnPrefill(f16, b.q(), qw, dk, b.kCache()[il], kw, b.vCache()[il], vw, b.pos(), nTok, c.nHead(), c.nHeadKv(),
                     dk, dv, c.attnScale(), l.window(), l.sinks(), b.att(), c.attnOutWidth(), dv);
         }
         // output projection fused with the residual add

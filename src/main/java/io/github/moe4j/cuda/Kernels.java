@@ -80,11 +80,19 @@ public final class Kernels {
 
     // ---------------------------------------------------------------- attention
 
-    /** {@code attn_decode_split}: partial softmax sums of one query per head over chunks of the cache. */
+    /** {@code attn_decode_split} (f32 cache): partial softmax sums of one query per head over chunks of the cache. */
     public void attnDecodeSplit(long q, int qHeadStride, long k, long kRowStride, long v, long vRowStride, long pos,
                                 int nHead, int nHeadKv, int dk, int dv, float scale, int window, int chunk,
                                 int maxSplit, long partO, long partML) {
-        sink.launch(ATTENTION, "attn_decode_split", Plans.attnDecodeSplit(nHead, nHeadKv, maxSplit, dk, chunk), KernelArgs.builder()
+        attnDecodeSplit(false, q, qHeadStride, k, kRowStride, v, vRowStride, pos, nHead, nHeadKv, dk, dv, scale, window,
+                chunk, maxSplit, partO, partML);
+    }
+
+    /** {@code attn_decode_split} or, for an f16 cache, {@code attn_decode_split_f16}. */
+    public void attnDecodeSplit(boolean f16, long q, int qHeadStride, long k, long kRowStride, long v, long vRowStride,
+                                long pos, int nHead, int nHeadKv, int dk, int dv, float scale, int window, int chunk,
+                                int maxSplit, long partO, long partML) {
+        sink.launch(ATTENTION, f16 ? "attn_decode_split_f16" : "attn_decode_split", Plans.attnDecodeSplit(nHead, nHeadKv, maxSplit, dk, chunk), KernelArgs.builder()
                 .ptr(q).i32(qHeadStride).ptr(k).i64(kRowStride).ptr(v).i64(vRowStride).ptr(pos)
                 .i32(nHead).i32(nHeadKv).i32(dk).i32(dv).f32(scale).i32(window).i32(chunk).i32(maxSplit)
                 .ptr(partO).ptr(partML));
@@ -97,15 +105,23 @@ public final class Kernels {
                 .ptr(partO).ptr(partML).ptr(sinks).i32(nHead).i32(dv).i32(maxSplit).ptr(out).i32(outHeadStride));
     }
 
-    /** {@code attn_prefill}: causal attention of nTok queries at {@code *pos ..}. */
+    /** {@code attn_prefill} (f32 cache): causal attention of nTok queries at {@code *pos ..}. */
     public void attnPrefill(long q, int qTokStride, int qHeadStride, long k, long kRowStride, long v, long vRowStride,
                             long pos, int nTok, int nHead, int nHeadKv, int dk, int dv, float scale, int window,
                             long sinks, long out, int outTokStride, int outHeadStride) {
+        attnPrefill(false, q, qTokStride, qHeadStride, k, kRowStride, v, vRowStride, pos, nTok, nHead, nHeadKv, dk, dv,
+                scale, window, sinks, out, outTokStride, outHeadStride);
+    }
+
+    /** {@code attn_prefill} or, for an f16 cache, {@code attn_prefill_f16}. */
+    public void attnPrefill(boolean f16, long q, int qTokStride, int qHeadStride, long k, long kRowStride, long v,
+                            long vRowStride, long pos, int nTok, int nHead, int nHeadKv, int dk, int dv, float scale,
+                            int window, long sinks, long out, int outTokStride, int outHeadStride) {
         if (dv > Plans.PREFILL_MAX_DV) {
             throw new IllegalArgumentException("attn_prefill handles value heads up to " + Plans.PREFILL_MAX_DV
                     + ", got " + dv);
         }
-        sink.launch(ATTENTION, "attn_prefill", Plans.attnPrefill(nHead, nTok, dk), KernelArgs.builder()
+        sink.launch(ATTENTION, f16 ? "attn_prefill_f16" : "attn_prefill", Plans.attnPrefill(nHead, nTok, dk), KernelArgs.builder()
                 .ptr(q).i32(qTokStride).i32(qHeadStride).ptr(k).i64(kRowStride).ptr(v).i64(vRowStride)
                 .ptr(pos).i32(nTok).i32(nHead).i32(nHeadKv).i32(dk).i32(dv).f32(scale).i32(window).ptr(sinks)
                 .ptr(out).i32(outTokStride).i32(outHeadStride));
@@ -197,6 +213,12 @@ public final class Kernels {
     public void swiglu(long g, long u, long out, long n, int act, float alpha, float limit) {
         sink.launch(UTIL, "swiglu_f32", Plans.util(n), KernelArgs.builder()
                 .ptr(g).ptr(u).ptr(out).i64(n).i32(act).f32(alpha).f32(limit));
+    }
+
+    /** {@code kv_store_f16}: f16 row {@code *pos + t} of {@code dst} = f32 row t of {@code src} (n values). */
+    public void kvStoreF16(long src, int srcTokStride, long dst, int dstTokStride, long pos, int nTok, int n) {
+        sink.launch(UTIL, "kv_store_f16", Plans.kvStore(n, nTok), KernelArgs.builder()
+                .ptr(src).i32(srcTokStride).ptr(dst).i32(dstTokStride).ptr(pos).i32(nTok).i32(n));
     }
 
     /** {@code argmax_f32}: index of the largest of n values (ties: lowest). */

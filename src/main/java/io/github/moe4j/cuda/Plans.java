@@ -163,6 +163,11 @@ public final class Plans {
         return LaunchConfig.linear(1, 1, 0);
     }
 
+    /** {@code kv_store_f16}: block 256; grid {@code (ceil(n/256), nTok)}. */
+    public static LaunchConfig kvStore(int n, int nTok) {
+        return new LaunchConfig(LaunchConfig.blocksFor(n, 256), positive(nTok, "nTok"), 1, 256, 1, 1, 0);
+    }
+
     /** {@code argmax_f32}: block 1024, grid 1. */
     public static LaunchConfig argmax() {
         return LaunchConfig.linear(1, 1024, 0);

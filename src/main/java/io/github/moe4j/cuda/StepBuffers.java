@@ -7,8 +7,10 @@ import io.github.moe4j.model.MoeConfig;
  * The device memory of one sequence: KV cache, RoPE table and the scratch of a step of up to
  * {@code ubatch} tokens. Addresses only; the memory belongs to the {@link DeviceMemory} that made it.
  *
- * @param kCache   per layer, f32 {@code [n_ctx][n_head_kv * head_dim_k]}
- * @param vCache   per layer, f32 {@code [n_ctx][n_head_kv * head_dim_v]}
+ * @param kCache   per layer, f32 (or f16 with {@code kvF16}) {@code [n_ctx][n_head_kv * head_dim_k]}
+ * @param vCache   per layer, f32 (or f16) {@code [n_ctx][n_head_kv * head_dim_v]}
+ * @param kvF16    the caches hold f16: K and V rows are made in f32 scratch, then stored ({@code kv_store_f16})
+ * @param vTmp     f32 {@code [ubatch][n_head_kv * head_dim_v]} projected values before the f16 store, or 0
  * @param cos      f32 {@code [n_ctx][n_rot / 2]}, {@code RopeTable}'s rows
  * @param sin      same
  * @param pos      int: position of the step's first token
@@ -36,14 +38,19 @@ import io.github.moe4j.model.MoeConfig;
  * @param ubatch   tokens per step
  * @param nCtx     positions in the cache
  */
-public record StepBuffers(long[] kCache, long[] vCache, long cos, long sin, long pos, long tokens,
+public record StepBuffers(long[] kCache, long[] vCache, boolean kvF16, long vTmp, long cos, long sin, long pos, long tokens,
                           long h, long xn, long q, long kTmp, long att, long partO, long partML,
                           long routerLogits, long ids, long weights, long act, long actShared, long slotOut,
                           long slotOrder, long tileExpert, long nTiles, long moeOut, long logits,
                           int maxSplit, int maxTiles, int ubatch, int nCtx) {
 
-    /** Allocates a sequence's buffers for contexts of {@code nCtx} and steps of up to {@code ubatch} tokens. */
+    /** Allocates a sequence's buffers (f32 KV cache) for contexts of {@code nCtx} and steps of up to {@code ubatch} tokens. */
     public static StepBuffers allocate(DecoderConfig c, int nCtx, int ubatch, DeviceMemory mem) {
+        return allocate(c, nCtx, ubatch, false, mem);
+    }
+
+    /** As {@link #allocate(DecoderConfig, int, int, DeviceMemory)}, with an f16 KV cache when {@code kvF16}. */
+    public static StepBuffers allocate(DecoderConfig c, int nCtx, int ubatch, boolean kvF16, DeviceMemory mem) {
         MoeConfig m = c.moe();
         int e = c.nEmbd();
         long ub = ubatch;
@@ -56,11 +63,12 @@ public record StepBuffers(long[] kCache, long[] vCache, long cos, long sin, long
         long[] k = new long[c.nLayer()];
         long[] v = new long[c.nLayer()];
         for (int il = 0; il < c.nLayer(); il++) {
-            k[il] = mem.alloc(4L * nCtx * c.kWidth(), "K cache of layer " + il);
-            v[il] = mem.alloc(4L * nCtx * c.vWidth(), "V cache of layer " + il);
+            long el = kvF16 ? 2 : 4;
+            k[il] = mem.alloc(el * nCtx * c.kWidth(), "K cache of layer " + il);
+            v[il] = mem.alloc(el * nCtx * c.vWidth(), "V cache of layer " + il);
         }
         long half = c.rope().nRot() / 2;
-        return new StepBuffers(k, v,
+        return new StepBuffers(k, v, kvF16, kvF16 ? mem.alloc(4 * ub * c.vWidth(), "values before the f16 store") : 0,
                 mem.alloc(4L * nCtx * half, "rope cos"), mem.alloc(4L * nCtx * half, "rope sin"),
                 mem.alloc(4, "pos"), mem.alloc(4 * ub, "tokens"),
                 mem.alloc(4 * ub * e, "h"), mem.alloc(4 * ub * e, "xn"),

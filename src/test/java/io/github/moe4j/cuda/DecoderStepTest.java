@@ -62,6 +62,23 @@ class DecoderStepTest {
     }
 
     @Test
+    void f16CacheStoresRowsFromScratch() {
+        Path p = TinyMoe.write(dir, "qwen3moe", 2, 7);
+        try (GgufModel gguf = GgufModel.open(p)) {
+            Decoder cpu = Architectures.load(gguf, Linear.SCALAR);
+            CudaDecoder.FakeMemory mem = new CudaDecoder.FakeMemory();
+            CudaWeights w = CudaWeights.bind(gguf, cpu.config(), ExpertPlacement.allOnDevice(2), mem);
+            StepBuffers b = StepBuffers.allocate(cpu.config(), 256, 1, true, mem);
+            RecordingSink s = new RecordingSink();
+            new DecoderStep(cpu.config(), w).emit(new Kernels(s), b, 1, true);
+            assertEquals(1 + 2 * 15 + 2, s.launches.size(), "two kv_store_f16 per layer");
+            assertEquals(4, s.count("kv_store_f16"));
+            assertEquals(2, s.count("attn_decode_split_f16"));
+            assertEquals(0, s.count("attn_decode_split"));
+        }
+    }
+
+    @Test
     void decodeWithoutLogitsSkipsTheOutputLayer() {
         Built t = build("qwen3moe", 2, 0, 1);
         RecordingSink s = new RecordingSink();
