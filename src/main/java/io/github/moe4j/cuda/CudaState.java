@@ -22,6 +22,7 @@ public final class CudaState extends DecoderState {
 
     final CudaContext ctx;
     final StepBuffers b;
+    private final DecoderConfig full;
     final MemorySegment hostTokens;   // int [ubatch]
     final MemorySegment hostToken0;   // its first int (decode)
     final MemorySegment hostPos;      // int
@@ -65,7 +66,8 @@ public final class CudaState extends DecoderState {
     }
 
     CudaState(DecoderConfig c, int nCtx, int ubatch, KvType kvType, CudaContext ctx) {
-        super(c, nCtx, 1, KvType.F16);
+        super(hostPart(c), nCtx, 1, KvType.F16);
+        this.full = c;
         this.ctx = ctx;
         DeviceMemory.OnContext mem = new DeviceMemory.OnContext(ctx);
         PinnedBuffer pinned = null;
@@ -104,6 +106,22 @@ public final class CudaState extends DecoderState {
         }
         this.nat = new Native(ctx, mem, pinned);
         CLEANER.register(this, nat);
+    }
+
+    /**
+     * The config the inherited host state is sized for: one layer, since only the scratch of the CPU
+     * experts (hybrid) is used on the host; the KV cache lives on the device. {@link #config()} still
+     * answers the model's config.
+     */
+    private static DecoderConfig hostPart(DecoderConfig c) {
+        return new DecoderConfig(c.arch(), c.nEmbd(), 1, c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), c.nVocab(),
+                c.nCtxTrain(), c.eps(), c.rope(), c.attnScale(), c.qkNorm(), c.attn(), c.embeddingScale(),
+                c.residualScale(), c.logitScale(), c.moe(), c.ffnNorm());
+    }
+
+    @Override
+    public DecoderConfig config() {
+        return full;
     }
 
     /** The RoPE table of this context size ({@link DecoderState#rope}), as the kernels read it. */
