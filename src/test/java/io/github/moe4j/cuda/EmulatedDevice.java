@@ -69,6 +69,13 @@ final class EmulatedDevice implements DeviceMemory, KernelSink {
         return p;
     }
 
+    /** A device copy of raw bytes. */
+    long bytes(MemorySegment b) {
+        long p = alloc(b.byteSize(), "bytes");
+        MemorySegment.copy(b, 0, mem, p - BASE, b.byteSize());
+        return p;
+    }
+
     float f(long p, long i) {
         return mem.get(F, p - BASE + 4 * i);
     }
@@ -163,6 +170,12 @@ final class EmulatedDevice implements DeviceMemory, KernelSink {
                 case "moe_gate_up_grouped" -> gateUpGrouped(t, p);
                 case "moe_down_grouped" -> downGrouped(t, p);
                 case "moe_combine" -> moeCombine(p);
+                case "swiglu_f32" -> {
+                    long n = p.l(3);
+                    for (long k = 0; k < n; k++) {
+                        f(p.l(2), k, act(p.i(4), f(p.l(0), k), f(p.l(1), k), p.f(5), p.f(6)));
+                    }
+                }
                 case "add_scaled_f32" -> {
                     long n = p.l(2);
                     for (long k = 0; k < n; k++) {
