@@ -17,7 +17,7 @@ import java.util.Set;
  * thread calls {@link #bind()} first. Allocation is synchronised; launches go to {@link #stream()}, used
  * by one decode at a time (the decoder serialises steps).
  */
-public final class CudaContext implements AutoCloseable {
+public final class CudaContext implements Gpu, AutoCloseable {
     private final DeviceInfo device;
     private final long ctx;
     private final long stream;
@@ -62,6 +62,7 @@ public final class CudaContext implements AutoCloseable {
     }
 
     /** Makes this context current on the calling thread. */
+    @Override
     public void bind() {
         checkOpen();
         Cu.setCurrent(ctx);
@@ -97,6 +98,39 @@ public final class CudaContext implements AutoCloseable {
         DeviceBuffer b = allocate(host.byteSize(), what);
         Cu.copyToDevice(b.rawAddress(), host);
         return b;
+    }
+
+    @Override
+    public Gpu.Allocator allocator() {
+        return new DeviceMemory.OnContext(this);
+    }
+
+    @Override
+    public Gpu.HostBuffer hostBuffer(long bytes) {
+        return allocatePinned(bytes);
+    }
+
+    @Override
+    public void copyToDevice(long dst, MemorySegment src) {
+        Cu.copyToDeviceAsync(dst, src, stream);
+    }
+
+    @Override
+    public void copyToHost(MemorySegment dst, long src) {
+        Cu.copyToHostAsync(dst, src, stream);
+    }
+
+    @Override
+    public KernelSink sink(java.lang.foreign.Arena arena, java.util.function.BiConsumer<Integer, Integer> hostExperts) {
+        return new LaunchSink(this, arena, hostExperts);
+    }
+
+    @Override
+    public Gpu.Graph capture(java.util.function.ToIntFunction<KernelSink> body) {
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            LaunchSink sink = new LaunchSink(this, a, null);
+            return CudaGraph.capture(this, () -> body.applyAsInt(sink));
+        }
     }
 
     /** Page-locked host memory of {@code bytes}, zeroed. */
@@ -136,11 +170,13 @@ public final class CudaContext implements AutoCloseable {
     }
 
     /** Waits for all work on the stream. */
+    @Override
     public void synchronize() {
         bind();
         Cu.streamSynchronize(stream);
     }
 
+    @Override
     public synchronized boolean isClosed() {
         return closed;
     }

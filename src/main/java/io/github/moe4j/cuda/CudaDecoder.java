@@ -35,7 +35,7 @@ public final class CudaDecoder implements Decoder {
     public static final int UBATCH = 64;
 
     private final DecoderConfig c;
-    private final CudaContext ctx;
+    private final Gpu ctx;
     private final DecoderStep step;
     private final ExpertPlacement placement;
     private final Linear cpuLinear;
@@ -43,8 +43,8 @@ public final class CudaDecoder implements Decoder {
     private final int launchesPerToken;
     private final Object lock = new Object();
 
-    private CudaDecoder(DecoderConfig c, CudaContext ctx, CudaWeights weights, ExpertPlacement placement,
-                        Linear cpuLinear) {
+    /** A decoder over weights already on {@code ctx} (tests pass an emulated device). */
+    CudaDecoder(DecoderConfig c, Gpu ctx, CudaWeights weights, ExpertPlacement placement, Linear cpuLinear) {
         this.c = c;
         this.ctx = ctx;
         this.weights = weights;
@@ -94,8 +94,9 @@ public final class CudaDecoder implements Decoder {
         return placement;
     }
 
+    /** The CUDA context (null when the decoder runs on an emulated device). */
     public CudaContext context() {
-        return ctx;
+        return ctx instanceof CudaContext cc ? cc : null;
     }
 
     @Override
@@ -134,16 +135,15 @@ public final class CudaDecoder implements Decoder {
             ctx.bind();
             st.hostTokens.set(ValueLayout.JAVA_INT, 0, token);
             st.hostPos.set(ValueLayout.JAVA_INT, 0, s.position());
-            long stream = ctx.stream();
-            Cu.copyToDeviceAsync(st.b.tokens(), st.hostToken0, stream);
-            Cu.copyToDeviceAsync(st.b.pos(), st.hostPos, stream);
+            ctx.copyToDevice(st.b.tokens(), st.hostToken0);
+            ctx.copyToDevice(st.b.pos(), st.hostPos);
             if (placement.hybrid() || !st.warm) {
                 // hybrid steps run host code between launches; the first step runs eagerly so that every
                 // kernel is loaded (and its shared memory limit set) before a capture
                 run(st, 1, true);
                 st.warm = true;
             } else {
-                CudaGraph g = st.graph();
+                Gpu.Graph g = st.graph();
                 if (g == null) {
                     ctx.synchronize();
                     g = capture(st);
@@ -156,18 +156,27 @@ public final class CudaDecoder implements Decoder {
         st.advance();
     }
 
-    private CudaGraph capture(CudaState st) {
-        try (Arena a = Arena.ofConfined()) {
-            LaunchSink sink = sink(a, st);
-            return CudaGraph.capture(ctx, () -> {
-                step.emit(new Kernels(sink), st.b, 1, true);
-                return sink.launches();
-            });
-        }
+    private Gpu.Graph capture(CudaState st) {
+        return ctx.capture(sink -> {
+            KernelSink.Counting n = new KernelSink.Counting();
+            step.emit(new Kernels(new KernelSink() {
+                @Override
+                public void launch(String module, String function, LaunchConfig config, KernelArgs.Builder args) {
+                    n.launch(module, function, config, args);
+                    sink.launch(module, function, config, args);
+                }
+
+                @Override
+                public void hostExperts(int layer, int nTok) {
+                    throw new IllegalStateException("a hybrid step cannot be captured");
+                }
+            }), st.b, 1, true);
+            return n.launches();
+        });
     }
 
-    private LaunchSink sink(Arena a, CudaState st) {
-        return new LaunchSink(ctx, a, (layer, nTok) -> cpuExperts(st, layer, nTok));
+    private KernelSink sink(Arena a, CudaState st) {
+        return ctx.sink(a, (layer, nTok) -> cpuExperts(st, layer, nTok));
     }
 
     /** Launches one step of {@code nTok} tokens directly (prefill, hybrid). */
@@ -184,7 +193,7 @@ public final class CudaDecoder implements Decoder {
             ctx.synchronize();
             return;
         }
-        Cu.copyToHostAsync(st.hostLogits, st.b.logits() + row * bytes, ctx.stream());
+        ctx.copyToHost(st.hostLogits, st.b.logits() + row * bytes);
         ctx.synchronize();
         MemorySegment.copy(st.hostLogits, ValueLayout.JAVA_FLOAT, 0, out, off, c.nVocab());
     }
@@ -221,9 +230,8 @@ public final class CudaDecoder implements Decoder {
                     st.hostTokens.set(ValueLayout.JAVA_INT, 4L * t, tokens[off + b0 + t]);
                 }
                 st.hostPos.set(ValueLayout.JAVA_INT, 0, s.position());
-                long stream = ctx.stream();
-                Cu.copyToDeviceAsync(st.b.tokens(), st.hostTokens.asSlice(0, 4L * nb), stream);
-                Cu.copyToDeviceAsync(st.b.pos(), st.hostPos, stream);
+                ctx.copyToDevice(st.b.tokens(), st.hostTokens.asSlice(0, 4L * nb));
+                ctx.copyToDevice(st.b.pos(), st.hostPos);
                 run(st, nb, logits != null);
                 if (logits != null) {
                     for (int t = 0; t < nb; t++) {
@@ -256,10 +264,9 @@ public final class CudaDecoder implements Decoder {
         MoeConfig m = c.moe();
         int e = c.nEmbd();
         int k = m.nUsed();
-        long stream = ctx.stream();
-        Cu.copyToHostAsync(st.hostXn.asSlice(0, 4L * nTok * e), st.b.xn(), stream);
-        Cu.copyToHostAsync(st.hostIds.asSlice(0, 4L * nTok * k), st.b.ids(), stream);
-        Cu.copyToHostAsync(st.hostWeights.asSlice(0, 4L * nTok * k), st.b.weights(), stream);
+        ctx.copyToHost(st.hostXn.asSlice(0, 4L * nTok * e), st.b.xn());
+        ctx.copyToHost(st.hostIds.asSlice(0, 4L * nTok * k), st.b.ids());
+        ctx.copyToHost(st.hostWeights.asSlice(0, 4L * nTok * k), st.b.weights());
         ctx.synchronize();
         MoeWeights w = weights.layers()[layer].cpuExperts();
         for (int t = 0; t < nTok; t++) {
@@ -273,7 +280,7 @@ public final class CudaDecoder implements Decoder {
             }
             MemorySegment.copy(st.out, 0, st.hostOut, ValueLayout.JAVA_FLOAT, 4L * t * e, e);
         }
-        Cu.copyToDeviceAsync(st.b.moeOut(), st.hostOut.asSlice(0, 4L * nTok * e), stream);
+        ctx.copyToDevice(st.b.moeOut(), st.hostOut.asSlice(0, 4L * nTok * e));
     }
 
     /** {@code st.ffOut = down_x(act(gate_x st.xn, up_x st.xn))}, as {@code MoeBlock}'s expert. */

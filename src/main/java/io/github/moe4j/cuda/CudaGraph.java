@@ -9,7 +9,7 @@ package io.github.moe4j.cuda;
  * id, position, KV length) must be read by the kernels from device memory that the host updates
  * before each {@link #launch()}.
  */
-public final class CudaGraph implements AutoCloseable {
+public final class CudaGraph implements Gpu.Graph {
     private final CudaContext ctx;
     private final long graph;
     private final long exec;
@@ -58,11 +58,13 @@ public final class CudaGraph implements AutoCloseable {
     }
 
     /** Kernel launches in one replay. */
+    @Override
     public int launches() {
         return launches;
     }
 
     /** Enqueues one replay on the context's stream (asynchronous). */
+    @Override
     public void launch() {
         if (closed) {
             throw new IllegalStateException("graph closed");

@@ -20,7 +20,7 @@ import java.lang.ref.Cleaner;
 public final class CudaState extends DecoderState {
     private static final Cleaner CLEANER = Cleaner.create();
 
-    final CudaContext ctx;
+    final Gpu ctx;
     final StepBuffers b;
     private final DecoderConfig full;
     final MemorySegment hostTokens;   // int [ubatch]
@@ -35,12 +35,12 @@ public final class CudaState extends DecoderState {
 
     /** What the cleaner frees; must not reference the state. */
     private static final class Native implements Runnable {
-        final CudaContext ctx;
-        final DeviceMemory.OnContext mem;
-        final PinnedBuffer pinned;
-        CudaGraph graph;
+        final Gpu ctx;
+        final Gpu.Allocator mem;
+        final Gpu.HostBuffer pinned;
+        Gpu.Graph graph;
 
-        Native(CudaContext ctx, DeviceMemory.OnContext mem, PinnedBuffer pinned) {
+        Native(Gpu ctx, Gpu.Allocator mem, Gpu.HostBuffer pinned) {
             this.ctx = ctx;
             this.mem = mem;
             this.pinned = pinned;
@@ -65,12 +65,12 @@ public final class CudaState extends DecoderState {
         }
     }
 
-    CudaState(DecoderConfig c, int nCtx, int ubatch, KvType kvType, CudaContext ctx) {
+    CudaState(DecoderConfig c, int nCtx, int ubatch, KvType kvType, Gpu ctx) {
         super(hostPart(c), nCtx, 1, KvType.F16);
         this.full = c;
         this.ctx = ctx;
-        DeviceMemory.OnContext mem = new DeviceMemory.OnContext(ctx);
-        PinnedBuffer pinned = null;
+        Gpu.Allocator mem = ctx.allocator();
+        Gpu.HostBuffer pinned = null;
         try {
             this.b = StepBuffers.allocate(c, nCtx, ubatch, kvType == KvType.F16, mem);
             int e = c.nEmbd();
@@ -79,7 +79,7 @@ public final class CudaState extends DecoderState {
             long rows = 4L * ubatch * e;
             long slots = 4L * ubatch * k;
             long logitsBytes = 4L * c.nVocab();
-            pinned = ctx.allocatePinned(tok + 16 + logitsBytes + rows + slots + slots + rows);
+            pinned = ctx.hostBuffer(tok + 16 + logitsBytes + rows + slots + slots + rows);
             MemorySegment p = pinned.segment();
             long o = 0;
             hostTokens = p.asSlice(o, tok);
@@ -96,7 +96,7 @@ public final class CudaState extends DecoderState {
             hostWeights = p.asSlice(o, slots);
             o += slots;
             hostOut = p.asSlice(o, rows);
-            uploadRope(mem);
+            uploadRope();
         } catch (RuntimeException | Error e) {
             if (pinned != null) {
                 pinned.close();
@@ -125,7 +125,7 @@ public final class CudaState extends DecoderState {
     }
 
     /** The RoPE table of this context size ({@link DecoderState#rope}), as the kernels read it. */
-    private void uploadRope(DeviceMemory.OnContext mem) {
+    private void uploadRope() {
         int half = rope.config().nRot() / 2;
         try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment cs = a.allocate(4L * nCtxSize() * half, 4);
@@ -137,8 +137,9 @@ public final class CudaState extends DecoderState {
                     sn.set(ValueLayout.JAVA_FLOAT, at, rope.sin(p, i));
                 }
             }
-            Cu.copyToDevice(b.cos(), cs);
-            Cu.copyToDevice(b.sin(), sn);
+            ctx.copyToDevice(b.cos(), cs);
+            ctx.copyToDevice(b.sin(), sn);
+            ctx.synchronize();     // the staging memory is freed below
         }
     }
 
@@ -149,11 +150,11 @@ public final class CudaState extends DecoderState {
     /** Whether a decode step ran eagerly (kernels loaded), so the next one may be captured. */
     boolean warm;
 
-    CudaGraph graph() {
+    Gpu.Graph graph() {
         return nat.graph;
     }
 
-    void graph(CudaGraph g) {
+    void graph(Gpu.Graph g) {
         nat.graph = g;
     }
 

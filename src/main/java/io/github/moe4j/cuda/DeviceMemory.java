@@ -18,7 +18,7 @@ public interface DeviceMemory {
     long alloc(long bytes, String what);
 
     /** Device memory of a {@link CudaContext}: freed when the context closes. */
-    final class OnContext implements DeviceMemory {
+    final class OnContext implements Gpu.Allocator {
         private final CudaContext ctx;
         private final java.util.Map<String, Long> tensors = new java.util.HashMap<>();
         private final java.util.List<DeviceBuffer> owned = new java.util.ArrayList<>();
@@ -64,11 +64,13 @@ public interface DeviceMemory {
         }
 
         /** Bytes handed out by this allocator. */
+        @Override
         public long bytes() {
             return bytes;
         }
 
         /** Frees what this allocator handed out (a session's buffers when it is collected). */
+        @Override
         public void freeAll() {
             for (DeviceBuffer b : owned) {
                 b.close();

@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
  * Page-locked host memory ({@code cuMemHostAlloc}) for the transfers of every step (token id, position,
  * logits): the DMA engine reads and writes it directly. Owned by a {@link CudaContext}, freed with it.
  */
-public final class PinnedBuffer implements AutoCloseable {
+public final class PinnedBuffer implements Gpu.HostBuffer {
     private final CudaContext owner;
     private final MemorySegment segment;
     private boolean freed;
@@ -17,6 +17,7 @@ public final class PinnedBuffer implements AutoCloseable {
     }
 
     /** The host memory, {@link #byteSize()} bytes. */
+    @Override
     public MemorySegment segment() {
         if (freed) {
             throw new IllegalStateException("pinned buffer already freed");

@@ -17,7 +17,7 @@ import java.util.function.BiConsumer;
  * Java. Running {@link DecoderStep}'s launches here checks the Java side (argument order, strides,
  * buffers, positions) against the CPU decoder; it says nothing about the CUDA kernels themselves.
  */
-final class EmulatedDevice implements DeviceMemory, KernelSink {
+final class EmulatedDevice implements DeviceMemory, KernelSink, Gpu {
     static final long BASE = 1L << 40;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
@@ -116,6 +116,125 @@ final class EmulatedDevice implements DeviceMemory, KernelSink {
             s += wr[c] * f(x, xOff + c);
         }
         return s;
+    }
+
+    // ---------------------------------------------------------------- Gpu: everything runs at once, in order
+
+    @Override
+    public void bind() {
+    }
+
+    @Override
+    public boolean isClosed() {
+        return false;
+    }
+
+    @Override
+    public Gpu.Allocator allocator() {
+        EmulatedDevice d = this;
+        return new Gpu.Allocator() {
+            long n;
+
+            @Override
+            public long tensor(Tensor t) {
+                return d.tensor(t);
+            }
+
+            @Override
+            public long floats(float[] v, String what) {
+                n += v == null ? 0 : 4L * v.length;
+                return d.floats(v, what);
+            }
+
+            @Override
+            public long alloc(long bytes, String what) {
+                n += bytes;
+                return d.alloc(bytes, what);
+            }
+
+            @Override
+            public void freeAll() {
+            }
+
+            @Override
+            public long bytes() {
+                return n;
+            }
+        };
+    }
+
+    @Override
+    public Gpu.HostBuffer hostBuffer(long bytes) {
+        MemorySegment s = Arena.ofAuto().allocate(bytes, 16);
+        return new Gpu.HostBuffer() {
+            @Override
+            public MemorySegment segment() {
+                return s;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public void copyToDevice(long dst, MemorySegment src) {
+        MemorySegment.copy(src, 0, mem, dst - BASE, src.byteSize());
+    }
+
+    @Override
+    public void copyToHost(MemorySegment dst, long src) {
+        MemorySegment.copy(mem, src - BASE, dst, 0, dst.byteSize());
+    }
+
+    @Override
+    public void synchronize() {
+    }
+
+    int hostSteps;
+    int replays;
+
+    @Override
+    public KernelSink sink(Arena arena, BiConsumer<Integer, Integer> host) {
+        EmulatedDevice d = this;
+        return new KernelSink() {
+            @Override
+            public void launch(String module, String function, LaunchConfig config, KernelArgs.Builder args) {
+                d.launch(module, function, config, args);
+            }
+
+            @Override
+            public void hostExperts(int layer, int nTok) {
+                hostSteps++;
+                host.accept(layer, nTok);
+            }
+        };
+    }
+
+    /** A "graph": the body, run again on each launch (as a replay runs the recorded launches). */
+    @Override
+    public Gpu.Graph capture(java.util.function.ToIntFunction<KernelSink> body) {
+        EmulatedDevice d = this;
+        int[] n = {-1};
+        return new Gpu.Graph() {
+            @Override
+            public void launch() {
+                replays++;
+                n[0] = body.applyAsInt(d.sink(null, (l, t) -> {
+                    throw new IllegalStateException("host step in a graph");
+                }));
+            }
+
+            @Override
+            public int launches() {
+                return n[0];
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     // ---------------------------------------------------------------- kernels
