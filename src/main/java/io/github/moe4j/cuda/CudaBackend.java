@@ -72,16 +72,21 @@ public final class CudaBackend {
             String note = "CUDA on " + probe.device().describe() + "; " + placement.describe() + "; "
                     + d.launchesPerToken() + " kernel launches per decoded token";
             return new Choice(d, Backend.CUDA, note, ctx);
-        } catch (CudaException | CudaUnavailableException | OutOfMemoryError e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             closeQuietly(ctx, e);
             if (asked == Backend.CUDA) {
-                throw e instanceof CudaUnavailableException u ? u
-                        : new CudaUnavailableException("Backend.CUDA could not load " + model + ": " + e.getMessage());
+                if (e instanceof CudaUnavailableException u) {
+                    throw u;
+                }
+                if (e instanceof CudaException || e instanceof OutOfMemoryError) {
+                    throw new CudaUnavailableException("Backend.CUDA could not load " + model + ": " + e.getMessage());
+                }
+                throw (RuntimeException) e;
             }
             LOG.log(System.Logger.Level.WARNING, "CUDA load of {0} failed, running on the CPU: {1}", model,
                     e.getMessage());
-            return new Choice(cpu, Backend.CPU, "AUTO chose the CPU: the CUDA load failed: " + e.getMessage(), null);
-        } catch (RuntimeException | Error e) {
+            return new Choice(cpu, Backend.CPU, "AUTO chose the CPU: the CUDA load failed: " + e, null);
+        } catch (Error e) {
             closeQuietly(ctx, e);
             throw e;
         }

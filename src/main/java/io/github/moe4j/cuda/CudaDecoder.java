@@ -17,8 +17,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * {@link Decoder} on one CUDA device for the MoE-decoder families (qwen3moe, qwen2moe, olmoe, granitemoe,
- * llama/Mixtral, gpt-oss): the weights are copied to the device once at load ({@link CudaWeights}); each
+ * {@link Decoder} on one CUDA device for every supported family (the MoE-decoder ones, and deepseek2 in
+ * its absorbed MLA form): the weights are copied to the device once at load ({@link CudaWeights}); each
  * sequence ({@link CudaState}) holds its KV cache and scratch there.
  *
  * <p>A decode step is the launches of {@link DecoderStep} for one token, captured once per sequence as a
@@ -61,8 +61,16 @@ public final class CudaDecoder implements Decoder {
         for (String m : Kernels.MODULES) {
             ctx.modules().function(m, m.equals(Kernels.UTIL) ? "copy_f32" : firstFunction(m));
         }
-        CudaWeights w = CudaWeights.bind(gguf, c, placement, new DeviceMemory.OnContext(ctx));
-        return new CudaDecoder(c, ctx, w, placement, cpuLinear);
+        return new CudaDecoder(c, ctx, bind(gguf, c, placement, new DeviceMemory.OnContext(ctx)), placement, cpuLinear);
+    }
+
+    /** The family's device weights: deepseek2's MLA layout, or the MoE decoder's. */
+    static CudaWeights bind(GgufModel gguf, DecoderConfig c, ExpertPlacement placement, DeviceMemory mem) {
+        if (c.arch().equals("deepseek2")) {
+            return CudaWeights.bindDeepSeek2(gguf, c, io.github.moe4j.model.deepseek2.DeepSeek2.Hparams.read(gguf.metadata()),
+                    placement, mem);
+        }
+        return CudaWeights.bind(gguf, c, placement, mem);
     }
 
     /** A function every module has (loads the module and proves it is the ABI's). */
@@ -80,7 +88,7 @@ public final class CudaDecoder implements Decoder {
     /** Kernel launches of one decode step (what a graph replay runs). */
     public static int countLaunches(DecoderConfig c, CudaWeights w) {
         KernelSink.Counting n = new KernelSink.Counting();
-        StepBuffers fake = StepBuffers.allocate(c, 1, 1, new FakeMemory());
+        StepBuffers fake = StepBuffers.allocate(c, 1, 1, false, w.mla(), new FakeMemory());
         new DecoderStep(c, w).emit(new Kernels(n), fake, 1, true);
         return n.launches();
     }
@@ -108,7 +116,9 @@ public final class CudaDecoder implements Decoder {
     @Override
     public DecoderState newState(int nCtx, KvType kvType) {
         synchronized (lock) {
-            return new CudaState(c, nCtx, Math.min(UBATCH, nCtx), kvType, ctx);
+            // deepseek2's MLA cache stays float32 (V is a view of K; no f16 variant of that layout)
+            return new CudaState(c, nCtx, Math.min(UBATCH, nCtx), weights.mla() != null ? KvType.F32 : kvType,
+                    weights.mla(), ctx);
         }
     }
 

@@ -65,14 +65,14 @@ public final class CudaState extends DecoderState {
         }
     }
 
-    CudaState(DecoderConfig c, int nCtx, int ubatch, KvType kvType, Gpu ctx) {
+    CudaState(DecoderConfig c, int nCtx, int ubatch, KvType kvType, CudaWeights.Mla mla, Gpu ctx) {
         super(hostPart(c), nCtx, 1, KvType.F16);
         this.full = c;
         this.ctx = ctx;
         Gpu.Allocator mem = ctx.allocator();
         Gpu.HostBuffer pinned = null;
         try {
-            this.b = StepBuffers.allocate(c, nCtx, ubatch, kvType == KvType.F16, mem);
+            this.b = StepBuffers.allocate(c, nCtx, ubatch, kvType == KvType.F16, mla, mem);
             int e = c.nEmbd();
             int k = c.moe().nUsed();
             long tok = 4L * ubatch;

@@ -9,8 +9,8 @@ import io.github.moe4j.tensor.Tensor;
 import java.util.List;
 
 /**
- * Whether {@link CudaDecoder} can run a model: the family (every {@link MoeDecoder} family; deepseek2's
- * MLA attention has no CUDA decoder yet), every matrix's type and row length (the kernels'
+ * Whether {@link CudaDecoder} can run a model: the family (every {@link MoeDecoder} family, and deepseek2),
+ * every matrix's type and row length (the kernels'
  * {@link WeightTypes}), the kernel limits (experts, k, heads), and the kernel modules in this build.
  */
 public final class CudaSupport {
@@ -36,9 +36,11 @@ public final class CudaSupport {
     /** The model checks alone (family, types, limits), without looking for the kernel modules. */
     public static String unsupportedModel(GgufModel gguf, Decoder cpu) {
         DecoderConfig c = cpu.config();
-        if (!(cpu instanceof MoeDecoder)) {
-            return "the " + c.arch() + " family" + (c.arch().equals("deepseek2") ? " (MLA attention)" : "")
-                    + " has no CUDA decoder yet";
+        if (!(cpu instanceof MoeDecoder) && !c.arch().equals("deepseek2")) {
+            return "the " + c.arch() + " family has no CUDA decoder yet";
+        }
+        if (Plans.ATTN_HEADS_PER_BLOCK * (c.headDimK() + Plans.ATTN_CHUNK) * 4 > Plans.DEFAULT_SHARED_LIMIT) {
+            return "key heads of " + c.headDimK() + " exceed the CUDA decode attention's shared memory";
         }
         var m = c.moe();
         if (m.nExpert() > 1024 || m.nUsed() > 64 || m.nGroup() > 64) {

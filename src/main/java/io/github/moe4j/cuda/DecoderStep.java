@@ -61,6 +61,10 @@ public final class DecoderStep {
 
     private void attention(Kernels k, StepBuffers b, int il, int nTok) {
         CudaWeights.Layer l = w.layers()[il];
+        if (l.mla() != null) {
+            mla(k, b, il, nTok);
+            return;
+        }
         int e = c.nEmbd();
         int qw = c.qWidth();
         int kw = c.kWidth();
@@ -118,8 +122,78 @@ public final class DecoderStep {
                 alpha, acc);
     }
 
+    /**
+     * deepseek2's absorbed MLA, as {@code DeepSeek2Decoder.mla}: q (optionally through q_a + norm + q_b),
+     * kv_a; Q[h] = [attn_k_b[h] q_nope[h], rope(q_pe[h])] (one batched linear over the heads, one rope
+     * that copies and rotates); the cache row [norm(kv_cmpr), rope(k_pe)] written at *pos; attention with
+     * one KV head, V the first kv_lora values of each row; attn_v_b per head; attn_output into h.
+     */
+    private void mla(Kernels k, StepBuffers b, int il, int nTok) {
+        CudaWeights.Layer l = w.layers()[il];
+        CudaWeights.MlaLayer m = l.mla();
+        CudaWeights.Mla d = w.mla();
+        int e = c.nEmbd();
+        int nHead = c.nHead();
+        int nRot = c.rope().nRot();
+        int qk = d.qkNope() + nRot;
+        int lora = d.kvLora();
+        int kd = c.headDimK();   // lora + nRot
+        int vh = d.vHead();
+        k.rmsnorm(b.h(), e, l.attnNorm(), b.xn(), e, 0, e, nTok, c.eps());
+        if (m.wq() != null) {
+            proj(k, m.wq(), 0, b.xn(), b.qFull(), nHead * qk, 0, nTok, 1f, false);
+        } else {
+            proj(k, m.wqA(), 0, b.xn(), b.qA(), d.qLora(), 0, nTok, 1f, false);
+            k.rmsnorm(b.qA(), d.qLora(), m.qANorm(), b.qA(), d.qLora(), 0, d.qLora(), nTok, c.eps());
+            proj(k, m.wqB(), 0, b.qA(), b.qFull(), nHead * qk, 0, nTok, 1f, false);
+        }
+        proj(k, m.wkvA(), 0, b.xn(), b.kvA(), lora + nRot, 0, nTok, 1f, false);
+        // q_nope -> kv_lora space, per head: Q[t][h][0 .. lora)
+        CudaWeights.Mat kb = m.kB();
+        k.linear(kb.type(), kb.ptr(), kb.sliceBytes(), 0, 0, b.qFull(), nHead * qk, qk, b.q(), nHead * kd, kd, 0,
+                lora, d.qkNope(), nTok, nHead, 1f, false);
+        // q_pe: copied and rotated into Q[t][h][lora ..]
+        boolean neox = c.rope().style() == RopeConfig.Style.NEOX;
+        k.rope(b.qFull() + 4L * d.qkNope(), nHead * qk, qk, b.q() + 4L * lora, nHead * kd, kd, false, b.cos(), b.sin(),
+                b.pos(), nTok, nHead, nRot, nRot, neox, 0, c.eps());
+        // the cache row: normed kv_cmpr, then the rotated k_pe
+        long cache = b.kCache()[il];
+        k.rmsnorm(b.kvA(), lora + nRot, m.kvANorm(), cache, kd, b.pos(), lora, nTok, c.eps());
+        k.rope(b.kvA() + 4L * lora, lora + nRot, 0, cache + 4L * lora, kd, 0, true, b.cos(), b.sin(), b.pos(), nTok, 1,
+                nRot, nRot, neox, 0, c.eps());
+        if (nTok == 1) {
+            k.attnDecodeSplit(b.q(), kd, cache, kd, cache, kd, b.pos(), nHead, 1, kd, lora, c.attnScale(), 0,
+                    Plans.ATTN_CHUNK, b.maxSplit(), b.partO(), b.partML());
+            k.attnDecodeCombine(b.partO(), b.partML(), 0, nHead, lora, b.maxSplit(), b.att(), lora);
+        } else {
+            k.attnPrefill(b.q(), nHead * kd, kd, cache, kd, cache, kd, b.pos(), nTok, nHead, 1, kd, lora, c.attnScale(),
+                    0, 0, b.att(), nHead * lora, lora);
+        }
+        CudaWeights.Mat vb = m.vB();
+        k.linear(vb.type(), vb.ptr(), vb.sliceBytes(), 0, 0, b.att(), nHead * lora, lora, b.headOut(), nHead * vh, vh,
+                0, vh, lora, nTok, nHead, 1f, false);
+        proj(k, l.wo(), 0, b.headOut(), b.h(), e, 0, nTok, c.residualScale(), true);
+    }
+
+    /** deepseek2's leading dense SwiGLU FFN, added to h. */
+    private void dense(Kernels k, StepBuffers b, int il, int nTok) {
+        CudaWeights.Layer l = w.layers()[il];
+        CudaWeights.Dense d = l.dense();
+        int e = c.nEmbd();
+        int nFf = w.mla().nFf();
+        k.rmsnorm(b.h(), e, l.ffnNorm(), b.xn(), e, 0, e, nTok, c.eps());
+        k.gateUp(d.gate().type(), d.gate().ptr(), d.up().ptr(), 0, 0, 0, b.xn(), e, 0, 1, nTok, nFf, e,
+                Kernels.ACT_SWIGLU, ScalarOps.OAI_ALPHA, ScalarOps.OAI_LIMIT, b.actDense());
+        k.down(d.down().type(), d.down().ptr(), 0, 0, b.actDense(), 0, 0, 0, 0, 1, nTok, e, nFf, b.h(), e,
+                c.residualScale(), true);
+    }
+
     private void moe(Kernels k, StepBuffers b, int il, int nTok) {
         CudaWeights.Layer l = w.layers()[il];
+        if (l.dense() != null) {
+            dense(k, b, il, nTok);
+            return;
+        }
         MoeConfig m = c.moe();
         int e = c.nEmbd();
         int ls = m.nExpert() + 1;

@@ -37,12 +37,18 @@ import io.github.moe4j.model.MoeConfig;
  * @param maxTiles tiles of the grouped MoE at ubatch tokens
  * @param ubatch   tokens per step
  * @param nCtx     positions in the cache
+ * @param qFull    MLA: f32 {@code [ubatch][n_head][qk_nope + qk_rope]}, else 0
+ * @param qA       MLA: f32 {@code [ubatch][q_lora]}, or 0
+ * @param kvA      MLA: f32 {@code [ubatch][kv_lora + qk_rope]}, else 0
+ * @param headOut  MLA: f32 {@code [ubatch][n_head][v_head]}, else 0
+ * @param actDense MLA: f32 {@code [ubatch][n_ff]} dense FFN activations, else 0
  */
 public record StepBuffers(long[] kCache, long[] vCache, boolean kvF16, long vTmp, long cos, long sin, long pos, long tokens,
                           long h, long xn, long q, long kTmp, long att, long partO, long partML,
                           long routerLogits, long ids, long weights, long act, long actShared, long slotOut,
                           long slotOrder, long tileExpert, long nTiles, long moeOut, long logits,
-                          int maxSplit, int maxTiles, int ubatch, int nCtx) {
+                          int maxSplit, int maxTiles, int ubatch, int nCtx,
+                          long qFull, long qA, long kvA, long headOut, long actDense) {
 
     /** Allocates a sequence's buffers (f32 KV cache) for contexts of {@code nCtx} and steps of up to {@code ubatch} tokens. */
     public static StepBuffers allocate(DecoderConfig c, int nCtx, int ubatch, DeviceMemory mem) {
@@ -51,6 +57,18 @@ public record StepBuffers(long[] kCache, long[] vCache, boolean kvF16, long vTmp
 
     /** As {@link #allocate(DecoderConfig, int, int, DeviceMemory)}, with an f16 KV cache when {@code kvF16}. */
     public static StepBuffers allocate(DecoderConfig c, int nCtx, int ubatch, boolean kvF16, DeviceMemory mem) {
+        return allocate(c, nCtx, ubatch, kvF16, null, mem);
+    }
+
+    /**
+     * With {@code mla} (deepseek2): one f32 cache per layer serves K and V (V is the first kv_lora values
+     * of each K row), and the MLA scratch is added; {@code kvF16} must be false.
+     */
+    public static StepBuffers allocate(DecoderConfig c, int nCtx, int ubatch, boolean kvF16, CudaWeights.Mla mla,
+                                       DeviceMemory mem) {
+        if (mla != null && kvF16) {
+            throw new IllegalArgumentException("the MLA cache is float32 on the GPU");
+        }
         MoeConfig m = c.moe();
         int e = c.nEmbd();
         long ub = ubatch;
@@ -65,7 +83,7 @@ public record StepBuffers(long[] kCache, long[] vCache, boolean kvF16, long vTmp
         for (int il = 0; il < c.nLayer(); il++) {
             long el = kvF16 ? 2 : 4;
             k[il] = mem.alloc(el * nCtx * c.kWidth(), "K cache of layer " + il);
-            v[il] = mem.alloc(el * nCtx * c.vWidth(), "V cache of layer " + il);
+            v[il] = mla != null ? k[il] : mem.alloc(el * nCtx * c.vWidth(), "V cache of layer " + il);
         }
         long half = c.rope().nRot() / 2;
         return new StepBuffers(k, v, kvF16, kvF16 ? mem.alloc(4 * ub * c.vWidth(), "values before the f16 store") : 0,
@@ -85,6 +103,11 @@ public record StepBuffers(long[] kCache, long[] vCache, boolean kvF16, long vTmp
                 mem.alloc(4, "tiles"),
                 mem.alloc(4 * ub * e, "CPU expert output"),
                 mem.alloc(4 * ub * c.nVocab(), "logits"),
-                maxSplit, maxTiles, ubatch, nCtx);
+                maxSplit, maxTiles, ubatch, nCtx,
+                mla == null ? 0 : mem.alloc(4 * ub * c.nHead() * (mla.qkNope() + c.rope().nRot()), "MLA q"),
+                mla == null || mla.qLora() == 0 ? 0 : mem.alloc(4 * ub * mla.qLora(), "MLA q_a"),
+                mla == null ? 0 : mem.alloc(4 * ub * (mla.kvLora() + c.rope().nRot()), "MLA kv_a"),
+                mla == null ? 0 : mem.alloc(4 * ub * c.nHead() * mla.vHead(), "MLA head outputs"),
+                mla == null || mla.nDense() == 0 ? 0 : mem.alloc(4 * ub * mla.nFf(), "dense FFN activations"));
     }
 }

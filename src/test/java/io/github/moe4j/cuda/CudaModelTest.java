@@ -65,9 +65,9 @@ class CudaModelTest {
     }
 
     @ParameterizedTest(name = "{0}, experts on CPU: {1}")
-    @CsvSource({"qwen3moe,0", "qwen2moe,0", "olmoe,0", "qwen3moe,1", "qwen2moe,3"})
+    @CsvSource({"qwen3moe,0", "qwen2moe,0", "olmoe,0", "qwen3moe,1", "qwen2moe,3", "deepseek2,0", "deepseek2,2"})
     void tinyModelsMatchTheCpu(String arch, int cpuLayers) throws Exception {
-        Path p = TinyMoe.write(dir, arch, 3, 11);
+        Path p = arch.equals("deepseek2") ? TinyMoe.writeDeepSeek2(dir, 3, 24, 11) : TinyMoe.write(dir, arch, 3, 11);
         try (GgufModel gguf = GgufModel.open(p)) {
             Decoder cpu = Architectures.load(gguf, Linear.SCALAR);
             LoadOptions o = LoadOptions.builder().backend(Backend.CUDA).expertsOnCpu(cpuLayers).build();
@@ -115,7 +115,7 @@ class CudaModelTest {
 
     /** The F16 fixtures, teacher-forced, against llama.cpp's logits. */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"qwen3moe", "olmoe", "qwen2moe", "mixtral", "granitemoe", "gpt-oss"})
+    @CsvSource({"qwen3moe", "olmoe", "qwen2moe", "mixtral", "granitemoe", "gpt-oss", "deepseek2-lite", "deepseek2-v3"})
     void fixturesMatchLlamaCpp(String tag) throws Exception {
         Path ref = Fixtures.require("models/" + tag + "/ref/F16.p1");
         JsonObject m = JsonParser.parseString(Files.readString(ref.resolve("manifest.json"))).getAsJsonObject();

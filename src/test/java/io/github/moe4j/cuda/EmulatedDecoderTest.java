@@ -30,15 +30,18 @@ class EmulatedDecoderTest {
     Path dir;
 
     @ParameterizedTest(name = "{0}, experts on CPU: {1}, kv {2}")
-    @CsvSource({"qwen3moe,0,F32", "qwen2moe,0,F32", "olmoe,0,F16", "qwen2moe,2,F32", "qwen3moe,3,F16"})
+    @CsvSource({"qwen3moe,0,F32", "qwen2moe,0,F32", "olmoe,0,F16", "qwen2moe,2,F32", "qwen3moe,3,F16",
+            "deepseek2,0,F32", "deepseek2,2,F32", "deepseek2-qlora,0,F32", "deepseek2-qlora,2,F32"})
     void decoderMatchesTheCpu(String arch, int cpuLayers, KvType kv) {
-        Path p = TinyMoe.write(dir, arch, 3, 31);
+        Path p = arch.startsWith("deepseek2") ? TinyMoe.writeDeepSeek2(dir, 3, arch.endsWith("qlora") ? 24 : 0, 31)
+                : TinyMoe.write(dir, arch, 3, 31);
         try (GgufModel gguf = GgufModel.open(p); Arena arena = Arena.ofConfined()) {
             Decoder cpu = Architectures.load(gguf, Linear.SCALAR);
             DecoderConfig c = cpu.config();
             EmulatedDevice dev = new EmulatedDevice(arena, 256L << 20);
             ExpertPlacement placement = new ExpertPlacement(c.nLayer(), cpuLayers);
-            CudaDecoder g = new CudaDecoder(c, dev, CudaWeights.bind(gguf, c, placement, dev), placement, Linear.SCALAR);
+            assertEquals(null, CudaSupport.unsupportedModel(gguf, cpu));
+            CudaDecoder g = new CudaDecoder(c, dev, CudaDecoder.bind(gguf, c, placement, dev), placement, Linear.SCALAR);
             int v = c.nVocab();
             Random r = new Random(2);
             int[] prompt = new int[150];

@@ -534,9 +534,7 @@ final class EmulatedDevice implements DeviceMemory, KernelSink, Gpu {
         int ls = p.i(1), nTok = p.i(3), nExpert = p.i(4), k = p.i(5), gating = p.i(6), normalize = p.i(7);
         int nGroup = p.i(9);
         float wScale = p.f(8);
-        if (nGroup > 1 || selBias != 0) {
-            throw new UnsupportedOperationException("emulated routing has no groups or selection bias");
-        }
+        int nGroupUsed = p.i(10);
         for (int tk = 0; tk < nTok; tk++) {
             float[] x = floats(logits + 4L * tk * ls, nExpert);
             float[] prob = x.clone();
@@ -545,12 +543,52 @@ final class EmulatedDevice implements DeviceMemory, KernelSink, Gpu {
             } else if (gating == Kernels.GATING_SIGMOID) {
                 ScalarOps.sigmoid(prob, 0, prob, 0, nExpert);
             }
+            float[] sel = prob.clone();
+            if (gating != Kernels.GATING_SOFTMAX_WEIGHT) {
+                if (selBias != 0) {
+                    for (int e = 0; e < nExpert; e++) {
+                        sel[e] += f(selBias, e);
+                    }
+                }
+                if (nGroup > 1) {
+                    int per = nExpert / nGroup;
+                    float[] gs = new float[nGroup];
+                    for (int gi = 0; gi < nGroup; gi++) {
+                        float best = Float.NEGATIVE_INFINITY;
+                        float second = Float.NEGATIVE_INFINITY;
+                        for (int e = gi * per; e < (gi + 1) * per; e++) {
+                            if (sel[e] > best) {
+                                second = best;
+                                best = sel[e];
+                            } else if (sel[e] > second) {
+                                second = sel[e];
+                            }
+                        }
+                        gs[gi] = per == 1 ? best : best + second;
+                    }
+                    boolean[] keep = new boolean[nGroup];
+                    for (int j = 0; j < nGroupUsed; j++) {
+                        int bg = -1;
+                        for (int gi = 0; gi < nGroup; gi++) {
+                            if (!keep[gi] && (bg < 0 || gs[gi] > gs[bg])) {
+                                bg = gi;
+                            }
+                        }
+                        keep[bg] = true;
+                    }
+                    for (int e = 0; e < nExpert; e++) {
+                        if (!keep[e / per]) {
+                            sel[e] = Float.NEGATIVE_INFINITY;
+                        }
+                    }
+                }
+            }
             boolean[] taken = new boolean[nExpert];
             float[] w = new float[k];
             for (int j = 0; j < k; j++) {
                 int best = -1;
                 for (int e = 0; e < nExpert; e++) {
-                    if (!taken[e] && (best < 0 || prob[e] > prob[best])) {
+                    if (!taken[e] && (best < 0 || sel[e] > sel[best])) {
                         best = e;
                     }
                 }
