@@ -47,6 +47,9 @@ public final class CudaSupport {
             return m.nExpert() + " experts, " + m.nUsed() + " used, " + m.nGroup()
                     + " groups exceed the CUDA router's limits (1024, 64, 64)";
         }
+        if (c.nEmbd() > 12288) {
+            return "an embedding of " + c.nEmbd() + " exceeds the CUDA router kernel's 12288";
+        }
         if (c.headDimV() > Plans.PREFILL_MAX_DV) {
             return "value heads of " + c.headDimV() + " exceed the CUDA attention's " + Plans.PREFILL_MAX_DV;
         }

@@ -14,7 +14,7 @@ import io.github.moe4j.model.QkNorm;
  * get_rows                                   h = token_embd[tokens] * embeddingScale
  * per layer:
  *   rmsnorm                                  xn = norm(h, attn_norm)
- *   linear q, k; linear v -> V cache at pos  (+ biases)
+ *   linear_qkv (or linear q, k, v when their types differ); V -> V cache at pos (+ biases)
  *   [rmsnorm q, k: olmoe's FULL q/k norm]
  *   rope q in place; rope k -> K cache       (+ per-head q/k norm: qwen3moe)
  *   [f16 cache: V to scratch, K roped in scratch, kv_store_f16 both]
@@ -71,13 +71,16 @@ public final class DecoderStep {
         int vw = c.vWidth();
         int dk = c.headDimK();
         k.rmsnorm(b.h(), e, l.attnNorm(), b.xn(), e, 0, e, nTok, c.eps());
-        proj(k, l.wq(), l.bq(), b.xn(), b.q(), qw, 0, nTok, 1f, false);
-        proj(k, l.wk(), l.bk(), b.xn(), b.kTmp(), kw, 0, nTok, 1f, false);
         boolean f16 = b.kvF16();
-        if (f16) {
-            proj(k, l.wv(), l.bv(), b.xn(), b.vTmp(), vw, 0, nTok, 1f, false);
+        long vDst = f16 ? b.vTmp() : b.vCache()[il];
+        long vPos = f16 ? 0 : b.pos();
+        if (l.wq().type() == l.wk().type() && l.wq().type() == l.wv().type()) {
+            k.linearQkv(l.wq().type(), l.wq().ptr(), l.wk().ptr(), l.wv().ptr(), l.bq(), l.bk(), l.bv(), b.xn(), e,
+                    b.q(), qw, b.kTmp(), kw, vDst, vw, vPos, qw, kw, vw, e, nTok);
         } else {
-            proj(k, l.wv(), l.bv(), b.xn(), b.vCache()[il], vw, b.pos(), nTok, 1f, false);
+            proj(k, l.wq(), l.bq(), b.xn(), b.q(), qw, 0, nTok, 1f, false);
+            proj(k, l.wk(), l.bk(), b.xn(), b.kTmp(), kw, 0, nTok, 1f, false);
+            proj(k, l.wv(), l.bv(), b.xn(), vDst, vw, vPos, nTok, 1f, false);
         }
         long qNormHead = 0;
         long kNormHead = 0;

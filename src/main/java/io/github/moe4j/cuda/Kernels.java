@@ -52,6 +52,20 @@ public final class Kernels {
                 .i32(rows).i32(cols).i32(nTok).f32(alpha).i32(flag(accumulate)));
     }
 
+    /**
+     * {@code linear_qkv_<T>}: the three projections of one attention block in one launch (all three of
+     * type {@code t}); V goes to row {@code *yvPos + t} when {@code yvPos} is set.
+     */
+    public void linearQkv(GgmlType t, long wq, long wk, long wv, long bq, long bk, long bv, long x, int xTokStride,
+                          long yq, int yqTokStride, long yk, int ykTokStride, long yv, int yvTokStride, long yvPos,
+                          int rowsQ, int rowsK, int rowsV, int cols, int nTok) {
+        sink.launch(LINEAR, "linear_qkv_" + WeightTypes.suffix(t), Plans.linearQkv(rowsQ, rowsK, rowsV, nTok),
+                KernelArgs.builder()
+                        .ptr(wq).ptr(wk).ptr(wv).ptr(bq).ptr(bk).ptr(bv).ptr(x).i32(xTokStride)
+                        .ptr(yq).i32(yqTokStride).ptr(yk).i32(ykTokStride).ptr(yv).i32(yvTokStride).ptr(yvPos)
+                        .i32(rowsQ).i32(rowsK).i32(rowsV).i32(cols).i32(nTok));
+    }
+
     /** {@code get_rows_<T>}: {@code out[t] = dequant(W[ids[t]]) * scale}. */
     public void getRows(GgmlType t, long w, long ids, int nTok, int cols, long out, int outStride, float scale) {
         sink.launch(LINEAR, "get_rows_" + WeightTypes.suffix(t), Plans.getRows(nTok), KernelArgs.builder()

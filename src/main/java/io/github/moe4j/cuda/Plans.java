@@ -29,6 +29,12 @@ public final class Plans {
                 nBatch, 128, 1, 1, 0);
     }
 
+    /** {@code linear_qkv_<T>}: block 128; grid {@code (ceil((rowsQ+rowsK+rowsV)/4), ceil(nTok/8))}. */
+    public static LaunchConfig linearQkv(int rowsQ, int rowsK, int rowsV, int nTok) {
+        return new LaunchConfig(LaunchConfig.blocksFor((long) rowsQ + rowsK + rowsV, ROWS_PER_BLOCK),
+                LaunchConfig.blocksFor(nTok, TOKENS_PER_BLOCK), 1, 128, 1, 1, 0);
+    }
+
     /** {@code get_rows_<T>}: block 256; grid {@code (nTok)}. */
     public static LaunchConfig getRows(int nTok) {
         return LaunchConfig.linear(positive(nTok, "nTok"), 256, 0);

@@ -107,8 +107,8 @@ class CudaModelTest {
             Decoder cpu = Architectures.load(gguf, Linear.SCALAR);
             CudaBackend.Choice c = gpu(gguf, cpu, LoadOptions.builder().backend(Backend.CUDA).build());
             try (AutoCloseable res = c.resources()) {
-                assertEquals(1 + 2 * 13 + 2, ((CudaDecoder) c.decoder()).launchesPerToken());
-                assertTrue(c.note().contains("29 kernel launches per decoded token"), c.note());
+                assertEquals(1 + 2 * 11 + 2, ((CudaDecoder) c.decoder()).launchesPerToken());
+                assertTrue(c.note().contains("25 kernel launches per decoded token"), c.note());
             }
         }
     }

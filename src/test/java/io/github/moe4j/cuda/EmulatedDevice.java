@@ -252,7 +252,7 @@ final class EmulatedDevice implements DeviceMemory, KernelSink, Gpu {
             A p = new A(args);
             String name = function;
             GgmlType t = null;
-            for (String prefix : new String[]{"linear_", "get_rows_", "moe_norm_router_", "moe_gate_up_grouped_",
+            for (String prefix : new String[]{"linear_qkv_", "linear_", "get_rows_", "moe_norm_router_", "moe_gate_up_grouped_",
                     "moe_down_grouped_", "moe_gate_up_", "moe_down_"}) {
                 GgmlType st = function.startsWith(prefix) ? suffixes.get(function.substring(prefix.length())) : null;
                 if (st != null) {
@@ -263,6 +263,7 @@ final class EmulatedDevice implements DeviceMemory, KernelSink, Gpu {
             }
             switch (name) {
                 case "linear" -> linear(t, p, l.gridZ());
+                case "linear_qkv" -> qkv(t, p);
                 case "get_rows" -> getRows(t, p);
                 case "rmsnorm" -> rmsnorm(p);
                 case "rope" -> rope(p);
@@ -334,6 +335,21 @@ final class EmulatedDevice implements DeviceMemory, KernelSink, Gpu {
                     float d = dot(t, w + b * wBatch, r, cols, x, (long) b * xBatch + (long) tk * xTok);
                     float v = alpha * (d + (bias != 0 ? f(bias, (long) b * biasStride + r) : 0f));
                     f(y, yt + r, (acc != 0 ? f(y, yt + r) : 0f) + v);
+                }
+            }
+        }
+    }
+
+    private void qkv(GgmlType t, A p) {
+        long x = p.l(6), yvPos = p.l(14);
+        int xTok = p.i(7), cols = p.i(18), nTok = p.i(19);
+        for (int m = 0; m < 3; m++) {
+            long w = p.l(m), bias = p.l(3 + m), y = p.l(8 + 2 * m);
+            int yTok = p.i(9 + 2 * m), rows = p.i(15 + m);
+            for (int tk = 0; tk < nTok; tk++) {
+                long yrow = m == 2 && yvPos != 0 ? i(yvPos, 0) + tk : tk;
+                for (int r = 0; r < rows; r++) {
+                    f(y, yrow * yTok + r, dot(t, w, r, cols, x, (long) tk * xTok) + (bias != 0 ? f(bias, r) : 0f));
                 }
             }
         }

@@ -14,6 +14,9 @@ class PlansTest {
         assertEquals(new LaunchConfig(1, 1, 1, 128, 1, 1, 0), Plans.linear(4, 8, 1));
         assertEquals(new LaunchConfig(2, 2, 1, 128, 1, 1, 0), Plans.linear(5, 9, 1));
         assertEquals(new LaunchConfig(37984, 8, 16, 128, 1, 1, 0), Plans.linear(151_936, 64, 16));
+        // qwen3-30b: q 4096 + k 512 + v 512 rows in one launch
+        assertEquals(new LaunchConfig(1280, 1, 1, 128, 1, 1, 0), Plans.linearQkv(4096, 512, 512, 1));
+        assertEquals(new LaunchConfig(2, 2, 1, 128, 1, 1, 0), Plans.linearQkv(3, 3, 2, 9));
     }
 
     @Test
