@@ -6,6 +6,9 @@
 module io.github.moe4j {
     requires jdk.incubator.vector;
     requires static info.picocli;
+    // the CUDA backend (driver API); the probe catches a missing libcuda and falls back to the CPU
+    requires org.lwjgl;
+    requires org.lwjgl.cuda;
 
     exports io.github.moe4j.api;
 

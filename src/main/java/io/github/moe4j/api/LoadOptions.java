@@ -6,15 +6,19 @@ package io.github.moe4j.api;
  */
 public final class LoadOptions {
     private static final LoadOptions DEFAULTS = new Builder().build();
+    /** {@link #expertsOnCpu()} when every layer's routed experts stay on the CPU. */
+    public static final int ALL_LAYERS = Integer.MAX_VALUE;
 
     private final int threads;
     private final int contextLength;
     private final Backend backend;
+    private final int expertsOnCpu;
 
     private LoadOptions(Builder b) {
         this.threads = b.threads;
         this.contextLength = b.contextLength;
         this.backend = b.backend;
+        this.expertsOnCpu = b.expertsOnCpu;
     }
 
     /** Defaults: one thread per physical core, context {@code min(context_length, 4096)}, {@link Backend#AUTO}. */
@@ -28,7 +32,9 @@ public final class LoadOptions {
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
-        return new Builder().threads(threads).contextLength(contextLength).backend(backend);
+        Builder b = new Builder().threads(threads).contextLength(contextLength).backend(backend);
+        b.expertsOnCpu = expertsOnCpu;
+        return b;
     }
 
     /** Compute threads shared by all sessions of the model; 0: one per physical core. */
@@ -45,9 +51,21 @@ public final class LoadOptions {
         return backend;
     }
 
+    /**
+     * Hybrid placement on a GPU backend: the routed experts of the first {@code expertsOnCpu()} layers
+     * stay in host memory and are computed by the CPU kernels, while attention, router, shared experts
+     * and the KV cache stay on the GPU. 0 (the default): all on the GPU; {@link #ALL_LAYERS}: every
+     * layer's experts on the CPU.
+     */
+    public int expertsOnCpu() {
+        return expertsOnCpu;
+    }
+
     @Override
     public String toString() {
-        return "LoadOptions[threads=" + threads + ", contextLength=" + contextLength + ", backend=" + backend + "]";
+        return "LoadOptions[threads=" + threads + ", contextLength=" + contextLength + ", backend=" + backend
+                + (expertsOnCpu == 0 ? "" : ", expertsOnCpu=" + (expertsOnCpu == ALL_LAYERS ? "all" : expertsOnCpu))
+                + "]";
     }
 
     /** Builds {@link LoadOptions}; each setter validates its argument. */
@@ -55,6 +73,7 @@ public final class LoadOptions {
         private int threads;
         private int contextLength;
         private Backend backend = Backend.AUTO;
+        private int expertsOnCpu;
 
         private Builder() {
         }
@@ -85,7 +104,33 @@ public final class LoadOptions {
             return this;
         }
 
+        /**
+         * Keeps the routed experts of the first {@code firstNLayers} layers in host memory, computed by
+         * the CPU, when the model runs on a GPU (for models whose experts do not fit in device memory).
+         * 0 puts everything on the GPU. Loading fails when the model has fewer layers; the CPU backend
+         * rejects the option ({@link #build()}).
+         */
+        public Builder expertsOnCpu(int firstNLayers) {
+            if (firstNLayers < 0) {
+                throw new IllegalArgumentException("expertsOnCpu must be >= 0 (0 = all experts on the GPU), got "
+                        + firstNLayers);
+            }
+            this.expertsOnCpu = firstNLayers;
+            return this;
+        }
+
+        /** Keeps every layer's routed experts on the CPU (attention, router and shared experts on the GPU). */
+        public Builder allExpertsOnCpu() {
+            this.expertsOnCpu = ALL_LAYERS;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException for expert placement with {@link Backend#CPU} */
         public LoadOptions build() {
+            if (backend == Backend.CPU && expertsOnCpu != 0) {
+                throw new IllegalArgumentException("expertsOnCpu places experts for a GPU backend; with Backend.CPU"
+                        + " everything already runs on the CPU (use Backend.AUTO or Backend.CUDA)");
+            }
             return new LoadOptions(this);
         }
     }

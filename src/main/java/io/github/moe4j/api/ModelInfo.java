@@ -20,11 +20,23 @@ import java.util.Map;
  * @param chatTemplate       whether the file carries {@code tokenizer.chat_template}
  * @param backend            the backend computing the model
  * @param threads            compute threads
+ * @param backendNote        how the backend was chosen: the device (CUDA), or why {@link Backend#AUTO} fell
+ *                           back to the CPU; empty when there is nothing to say
  */
 public record ModelInfo(String architecture, String name, long parameters, long activeParameters,
                         int experts, int expertsUsed, int contextLength, int vocabSize, String fileType,
-                        Map<String, Integer> quantTypes, boolean chatTemplate, Backend backend, int threads) {
+                        Map<String, Integer> quantTypes, boolean chatTemplate, Backend backend, int threads,
+                        String backendNote) {
     public ModelInfo {
         quantTypes = Collections.unmodifiableMap(new LinkedHashMap<>(quantTypes));
+        backendNote = backendNote == null ? "" : backendNote;
+    }
+
+    /** Without a backend note. */
+    public ModelInfo(String architecture, String name, long parameters, long activeParameters,
+                     int experts, int expertsUsed, int contextLength, int vocabSize, String fileType,
+                     Map<String, Integer> quantTypes, boolean chatTemplate, Backend backend, int threads) {
+        this(architecture, name, parameters, activeParameters, experts, expertsUsed, contextLength, vocabSize,
+                fileType, quantTypes, chatTemplate, backend, threads, "");
     }
 }

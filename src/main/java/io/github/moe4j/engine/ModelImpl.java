@@ -1,6 +1,5 @@
 package io.github.moe4j.engine;
 
-import io.github.moe4j.api.Backend;
 import io.github.moe4j.api.ChatTemplateException;
 import io.github.moe4j.api.KvCacheType;
 import io.github.moe4j.api.LoadOptions;
@@ -10,6 +9,7 @@ import io.github.moe4j.api.Session;
 import io.github.moe4j.api.SessionOptions;
 import io.github.moe4j.api.UnsupportedModelException;
 import io.github.moe4j.cpu.WorkerPool;
+import io.github.moe4j.cuda.CudaBackend;
 import io.github.moe4j.gguf.GgufMetadata;
 import io.github.moe4j.gguf.GgufModel;
 import io.github.moe4j.gguf.GgufSummary;
@@ -46,6 +46,7 @@ public final class ModelImpl implements Model {
     private final GgufModel gguf;
     private final WorkerPool pool;
     private final Decoder decoder;
+    private final AutoCloseable backendResources;  // the CUDA context (device memory), or null
     private final Tokenizer tokenizer;          // null when the model's tokenizer cannot be built
     private final String tokenizerProblem;
     private final ModelInfo info;
@@ -54,12 +55,13 @@ public final class ModelImpl implements Model {
     private volatile boolean closed;
     private volatile ChatTemplate template;     // compiled on first chat
 
-    private ModelImpl(Path path, GgufModel gguf, WorkerPool pool, Decoder decoder, Tokenizer tokenizer,
-                      String tokenizerProblem, ModelInfo info, int defaultContext) {
+    private ModelImpl(Path path, GgufModel gguf, WorkerPool pool, Decoder decoder, AutoCloseable backendResources,
+                      Tokenizer tokenizer, String tokenizerProblem, ModelInfo info, int defaultContext) {
         this.path = path;
         this.gguf = gguf;
         this.pool = pool;
         this.decoder = decoder;
+        this.backendResources = backendResources;
         this.tokenizer = tokenizer;
         this.tokenizerProblem = tokenizerProblem;
         this.info = info;
@@ -71,16 +73,17 @@ public final class ModelImpl implements Model {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null");
         }
-        if (options.backend() == Backend.CUDA) {
-            throw new UnsupportedModelException("backend CUDA is not available in this version of moe4j"
-                    + " (the CUDA backend is not implemented yet); use Backend.CPU or Backend.AUTO");
-        }
+        CudaBackend.precheck(options);   // Backend.CUDA without a device fails before the file is read
         int threads = options.threads() == 0 ? WorkerPool.defaultThreads() : options.threads();
         GgufModel gguf = GgufModel.open(path);
         WorkerPool pool = null;
+        AutoCloseable resources = null;
         try {
             pool = new WorkerPool(threads);
-            Decoder decoder = Architectures.load(gguf, new KernelLinear(pool));
+            KernelLinear linear = new KernelLinear(pool);
+            CudaBackend.Choice choice = CudaBackend.choose(options, gguf, Architectures.load(gguf, linear), linear);
+            resources = choice.resources();
+            Decoder decoder = choice.decoder();
             int trained = decoder.config().nCtxTrain();
             int ctx = options.contextLength() == 0 ? Math.min(trained, DEFAULT_CONTEXT) : options.contextLength();
             if (ctx > trained) {
@@ -107,10 +110,11 @@ public final class ModelImpl implements Model {
                     s.parameterCount(), s.activeParameterCount(),
                     decoder.config().moe().nExpert(), decoder.config().moe().nUsed(),
                     trained, decoder.vocabSize(), s.fileType(), s.quantTypes(), s.chatTemplate(),
-                    Backend.CPU, threads);
+                    choice.backend(), threads, choice.note());
             LOG.log(System.Logger.Level.DEBUG, "loaded {0}: {1}", path, info);
-            return new ModelImpl(path, gguf, pool, decoder, tok, problem, info, ctx);
+            return new ModelImpl(path, gguf, pool, decoder, resources, tok, problem, info, ctx);
         } catch (RuntimeException | Error e) {
+            closeResources(resources, e);
             if (pool != null) {
                 pool.close();
             }
@@ -245,11 +249,28 @@ public final class ModelImpl implements Model {
                 return;
             }
             closed = true;
+            closeResources(backendResources, null);
             pool.close();
             gguf.close();
             LOG.log(System.Logger.Level.DEBUG, "closed {0}", path);
         } finally {
             fence.writeLock().unlock();
+        }
+    }
+
+    /** Closes the backend's native resources (device memory) before the mapping they were copied from. */
+    private static void closeResources(AutoCloseable r, Throwable cause) {
+        if (r == null) {
+            return;
+        }
+        try {
+            r.close();
+        } catch (Exception e) {
+            if (cause != null) {
+                cause.addSuppressed(e);
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "closing the backend failed: {0}", e.toString());
+            }
         }
     }
 
