@@ -82,6 +82,17 @@ public final class Q4_KDot implements DotKernel {
         return GgmlType.Q8_K;
     }
 
+    /** Matmul decodes rows to floats once per batch ({@link KQuantDecode}). */
+    @Override
+    public boolean decodes() {
+        return KQuantDecode.available();
+    }
+
+    @Override
+    public void decode(MemorySegment w, long offset, int count, float[] dst, int dstOff, float[] mins, int minsOff) {
+        KQuantDecode.q4K(w, offset, count, dst, dstOff);
+    }
+
     @Override
     public float dot(MemorySegment w, long offset, Activation x, int xElement, int count) {
         int nb = KQuant.check(GgmlType.Q4_K, w, offset, x, xElement, count, true);
