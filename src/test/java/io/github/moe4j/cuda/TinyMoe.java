@@ -2,14 +2,9 @@ package io.github.moe4j.cuda;
 
 import io.github.moe4j.gguf.GgufArray;
 import io.github.moe4j.gguf.GgufValueType;
+import io.github.moe4j.engine.TestModels;
 import io.github.moe4j.gguf.GgufWriter;
-import io.github.moe4j.tensor.GgmlType;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,52 +65,45 @@ final class TinyMoe {
         w.putUInt32("tokenizer.ggml.eos_token_id", VOCAB - 1);
         int q = HEADS * HEAD_DIM;
         int kv = HEADS_KV * HEAD_DIM;
-        add(w, rnd, "token_embd.weight", 1f, EMBD, VOCAB);
-        add(w, rnd, "output_norm.weight", 0, EMBD);
-        add(w, rnd, "output.weight", 0.5f, EMBD, VOCAB);
+        TestModels.add(w, rnd, "token_embd.weight", 1f, EMBD, VOCAB);
+        TestModels.add(w, rnd, "output_norm.weight", 0, EMBD);
+        TestModels.add(w, rnd, "output.weight", 0.5f, EMBD, VOCAB);
         for (int l = 0; l < layers; l++) {
             String p = "blk." + l + ".";
-            add(w, rnd, p + "attn_norm.weight", 0, EMBD);
-            add(w, rnd, p + "attn_q.weight", 0.2f, EMBD, q);
-            add(w, rnd, p + "attn_k.weight", 0.2f, EMBD, kv);
-            add(w, rnd, p + "attn_v.weight", 0.2f, EMBD, kv);
+            TestModels.add(w, rnd, p + "attn_norm.weight", 0, EMBD);
+            TestModels.add(w, rnd, p + "attn_q.weight", 0.2f, EMBD, q);
+            TestModels.add(w, rnd, p + "attn_k.weight", 0.2f, EMBD, kv);
+            TestModels.add(w, rnd, p + "attn_v.weight", 0.2f, EMBD, kv);
             switch (arch) {
                 case "qwen3moe" -> {
-                    add(w, rnd, p + "attn_q_norm.weight", 0, HEAD_DIM);
-                    add(w, rnd, p + "attn_k_norm.weight", 0, HEAD_DIM);
+                    TestModels.add(w, rnd, p + "attn_q_norm.weight", 0, HEAD_DIM);
+                    TestModels.add(w, rnd, p + "attn_k_norm.weight", 0, HEAD_DIM);
                 }
                 case "olmoe" -> {
-                    add(w, rnd, p + "attn_q_norm.weight", 0, q);
-                    add(w, rnd, p + "attn_k_norm.weight", 0, kv);
+                    TestModels.add(w, rnd, p + "attn_q_norm.weight", 0, q);
+                    TestModels.add(w, rnd, p + "attn_k_norm.weight", 0, kv);
                 }
                 case "qwen2moe" -> {
-                    add(w, rnd, p + "attn_q.bias", 0.1f, q);
-                    add(w, rnd, p + "attn_k.bias", 0.1f, kv);
-                    add(w, rnd, p + "attn_v.bias", 0.1f, kv);
+                    TestModels.add(w, rnd, p + "attn_q.bias", 0.1f, q);
+                    TestModels.add(w, rnd, p + "attn_k.bias", 0.1f, kv);
+                    TestModels.add(w, rnd, p + "attn_v.bias", 0.1f, kv);
                 }
                 default -> throw new IllegalArgumentException(arch);
             }
-            add(w, rnd, p + "attn_output.weight", 0.1f, q, EMBD);
-            add(w, rnd, p + "ffn_norm.weight", 0, EMBD);
-            add(w, rnd, p + "ffn_gate_inp.weight", 0.3f, EMBD, EXPERTS);
-            add(w, rnd, p + "ffn_gate_exps.weight", 0.2f, EMBD, FF_EXP, EXPERTS);
-            add(w, rnd, p + "ffn_up_exps.weight", 0.2f, EMBD, FF_EXP, EXPERTS);
-            add(w, rnd, p + "ffn_down_exps.weight", 0.2f, FF_EXP, EMBD, EXPERTS);
+            TestModels.add(w, rnd, p + "attn_output.weight", 0.1f, q, EMBD);
+            TestModels.add(w, rnd, p + "ffn_norm.weight", 0, EMBD);
+            TestModels.add(w, rnd, p + "ffn_gate_inp.weight", 0.3f, EMBD, EXPERTS);
+            TestModels.add(w, rnd, p + "ffn_gate_exps.weight", 0.2f, EMBD, FF_EXP, EXPERTS);
+            TestModels.add(w, rnd, p + "ffn_up_exps.weight", 0.2f, EMBD, FF_EXP, EXPERTS);
+            TestModels.add(w, rnd, p + "ffn_down_exps.weight", 0.2f, FF_EXP, EMBD, EXPERTS);
             if (shared) {
-                add(w, rnd, p + "ffn_gate_inp_shexp.weight", 0.3f, EMBD);
-                add(w, rnd, p + "ffn_gate_shexp.weight", 0.2f, EMBD, FF_SHEXP);
-                add(w, rnd, p + "ffn_up_shexp.weight", 0.2f, EMBD, FF_SHEXP);
-                add(w, rnd, p + "ffn_down_shexp.weight", 0.2f, FF_SHEXP, EMBD);
+                TestModels.add(w, rnd, p + "ffn_gate_inp_shexp.weight", 0.3f, EMBD);
+                TestModels.add(w, rnd, p + "ffn_gate_shexp.weight", 0.2f, EMBD, FF_SHEXP);
+                TestModels.add(w, rnd, p + "ffn_up_shexp.weight", 0.2f, EMBD, FF_SHEXP);
+                TestModels.add(w, rnd, p + "ffn_down_shexp.weight", 0.2f, FF_SHEXP, EMBD);
             }
         }
-        Path out = dir.resolve("tiny-" + arch + "-" + layers + "-" + seed + ".gguf");
-        try {
-            Files.createDirectories(dir);
-            w.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
+        return TestModels.write(w, dir.resolve("tiny-" + arch + "-" + layers + "-" + seed + ".gguf"));
     }
 
     /**
@@ -175,60 +163,40 @@ final class TinyMoe {
         w.putStrings("tokenizer.ggml.merges", List.of("w 1"));
         w.putUInt32("tokenizer.ggml.eos_token_id", VOCAB - 1);
         int qk = nope + rope;
-        add(w, rnd, "token_embd.weight", 1f, EMBD, VOCAB);
-        add(w, rnd, "output_norm.weight", 0, EMBD);
-        add(w, rnd, "output.weight", 0.5f, EMBD, VOCAB);
+        TestModels.add(w, rnd, "token_embd.weight", 1f, EMBD, VOCAB);
+        TestModels.add(w, rnd, "output_norm.weight", 0, EMBD);
+        TestModels.add(w, rnd, "output.weight", 0.5f, EMBD, VOCAB);
         for (int l = 0; l < layers; l++) {
             String p = "blk." + l + ".";
-            add(w, rnd, p + "attn_norm.weight", 0, EMBD);
+            TestModels.add(w, rnd, p + "attn_norm.weight", 0, EMBD);
             if (qLora > 0) {
-                add(w, rnd, p + "attn_q_a.weight", 0.2f, EMBD, qLora);
-                add(w, rnd, p + "attn_q_a_norm.weight", 0, qLora);
-                add(w, rnd, p + "attn_q_b.weight", 0.2f, qLora, HEADS * qk);
+                TestModels.add(w, rnd, p + "attn_q_a.weight", 0.2f, EMBD, qLora);
+                TestModels.add(w, rnd, p + "attn_q_a_norm.weight", 0, qLora);
+                TestModels.add(w, rnd, p + "attn_q_b.weight", 0.2f, qLora, HEADS * qk);
             } else {
-                add(w, rnd, p + "attn_q.weight", 0.2f, EMBD, HEADS * qk);
+                TestModels.add(w, rnd, p + "attn_q.weight", 0.2f, EMBD, HEADS * qk);
             }
-            add(w, rnd, p + "attn_kv_a_mqa.weight", 0.2f, EMBD, kvLora + rope);
-            add(w, rnd, p + "attn_kv_a_norm.weight", 0, kvLora);
-            add(w, rnd, p + "attn_k_b.weight", 0.2f, nope, kvLora, HEADS);
-            add(w, rnd, p + "attn_v_b.weight", 0.2f, kvLora, vHead, HEADS);
-            add(w, rnd, p + "attn_output.weight", 0.1f, HEADS * vHead, EMBD);
-            add(w, rnd, p + "ffn_norm.weight", 0, EMBD);
+            TestModels.add(w, rnd, p + "attn_kv_a_mqa.weight", 0.2f, EMBD, kvLora + rope);
+            TestModels.add(w, rnd, p + "attn_kv_a_norm.weight", 0, kvLora);
+            TestModels.add(w, rnd, p + "attn_k_b.weight", 0.2f, nope, kvLora, HEADS);
+            TestModels.add(w, rnd, p + "attn_v_b.weight", 0.2f, kvLora, vHead, HEADS);
+            TestModels.add(w, rnd, p + "attn_output.weight", 0.1f, HEADS * vHead, EMBD);
+            TestModels.add(w, rnd, p + "ffn_norm.weight", 0, EMBD);
             if (l == 0) {
-                add(w, rnd, p + "ffn_gate.weight", 0.2f, EMBD, nFf);
-                add(w, rnd, p + "ffn_up.weight", 0.2f, EMBD, nFf);
-                add(w, rnd, p + "ffn_down.weight", 0.2f, nFf, EMBD);
+                TestModels.add(w, rnd, p + "ffn_gate.weight", 0.2f, EMBD, nFf);
+                TestModels.add(w, rnd, p + "ffn_up.weight", 0.2f, EMBD, nFf);
+                TestModels.add(w, rnd, p + "ffn_down.weight", 0.2f, nFf, EMBD);
             } else {
-                add(w, rnd, p + "ffn_gate_inp.weight", 0.3f, EMBD, EXPERTS);
-                add(w, rnd, p + "exp_probs_b.bias", 0.1f, EXPERTS);
-                add(w, rnd, p + "ffn_gate_exps.weight", 0.2f, EMBD, FF_EXP, EXPERTS);
-                add(w, rnd, p + "ffn_up_exps.weight", 0.2f, EMBD, FF_EXP, EXPERTS);
-                add(w, rnd, p + "ffn_down_exps.weight", 0.2f, FF_EXP, EMBD, EXPERTS);
-                add(w, rnd, p + "ffn_gate_shexp.weight", 0.2f, EMBD, FF_EXP);
-                add(w, rnd, p + "ffn_up_shexp.weight", 0.2f, EMBD, FF_EXP);
-                add(w, rnd, p + "ffn_down_shexp.weight", 0.2f, FF_EXP, EMBD);
+                TestModels.add(w, rnd, p + "ffn_gate_inp.weight", 0.3f, EMBD, EXPERTS);
+                TestModels.add(w, rnd, p + "exp_probs_b.bias", 0.1f, EXPERTS);
+                TestModels.add(w, rnd, p + "ffn_gate_exps.weight", 0.2f, EMBD, FF_EXP, EXPERTS);
+                TestModels.add(w, rnd, p + "ffn_up_exps.weight", 0.2f, EMBD, FF_EXP, EXPERTS);
+                TestModels.add(w, rnd, p + "ffn_down_exps.weight", 0.2f, FF_EXP, EMBD, EXPERTS);
+                TestModels.add(w, rnd, p + "ffn_gate_shexp.weight", 0.2f, EMBD, FF_EXP);
+                TestModels.add(w, rnd, p + "ffn_up_shexp.weight", 0.2f, EMBD, FF_EXP);
+                TestModels.add(w, rnd, p + "ffn_down_shexp.weight", 0.2f, FF_EXP, EMBD);
             }
         }
-        Path out = dir.resolve("tiny-deepseek2-" + layers + "-" + qLora + "-" + seed + ".gguf");
-        try {
-            Files.createDirectories(dir);
-            w.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
-    }
-
-    /** F32 tensor: gaussian * std, or (std 0) norm weights uniform in [0.9, 1.1]. */
-    private static void add(GgufWriter w, Random rnd, String name, float std, long... ne) {
-        int n = 1;
-        for (long d : ne) {
-            n *= (int) d;
-        }
-        ByteBuffer b = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++) {
-            b.putFloat(std == 0 ? 0.9f + 0.2f * rnd.nextFloat() : (float) (rnd.nextGaussian() * std));
-        }
-        w.addTensor(name, GgmlType.F32, ne, b.array());
+        return TestModels.write(w, dir.resolve("tiny-deepseek2-" + layers + "-" + qLora + "-" + seed + ".gguf"));
     }
 }

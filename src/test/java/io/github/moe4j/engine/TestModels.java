@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Random;
 
 /** Models for the engine tests: a tiny qwen3moe with well-scaled F32 weights, and the shared fixtures. */
-final class TestModels {
+public final class TestModels {
     static final int VOCAB = 48;
     static final int EMBD = 64;
 
@@ -75,18 +75,22 @@ final class TestModels {
             add(w, rnd, p + "ffn_up_exps.weight", 0.2f, EMBD, 32, 4);
             add(w, rnd, p + "ffn_down_exps.weight", 0.2f, 32, EMBD, 4);
         }
-        Path p = dir.resolve("tiny-qwen3moe-" + seed + ".gguf");
+        return write(w, dir.resolve("tiny-qwen3moe-" + seed + ".gguf"));
+    }
+
+    /** Writes {@code w} to {@code out} (creating its folder) and returns {@code out}. */
+    public static Path write(GgufWriter w, Path out) {
         try {
-            Files.createDirectories(dir);
-            w.write(p);
+            Files.createDirectories(out.getParent());
+            w.write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return p;
+        return out;
     }
 
     /** F32 tensor: gaussian * std, or (std 0) norm weights uniform in [0.9, 1.1]. */
-    private static void add(GgufWriter w, Random rnd, String name, float std, long... ne) {
+    public static void add(GgufWriter w, Random rnd, String name, float std, long... ne) {
         int n = 1;
         for (long d : ne) {
             n *= (int) d;
