@@ -1,13 +1,9 @@
 package io.github.moe4j.cuda;
 
-import io.github.moe4j.gguf.GgufArray;
-import io.github.moe4j.gguf.GgufValueType;
 import io.github.moe4j.engine.TestModels;
 import io.github.moe4j.gguf.GgufWriter;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -51,18 +47,7 @@ final class TinyMoe {
         if (shared) {
             w.putUInt32(arch + ".expert_shared_feed_forward_length", FF_SHEXP);
         }
-        w.putString("tokenizer.ggml.model", "gpt2");
-        w.putString("tokenizer.ggml.pre", "qwen2");
-        List<String> tokens = new ArrayList<>();
-        int[] types = new int[VOCAB];
-        for (int i = 0; i < VOCAB; i++) {
-            tokens.add("w" + i);
-            types[i] = 1;
-        }
-        w.putStrings("tokenizer.ggml.tokens", tokens);
-        w.putArray("tokenizer.ggml.token_type", GgufArray.ofInts(GgufValueType.INT32, types));
-        w.putStrings("tokenizer.ggml.merges", List.of("w 1"));
-        w.putUInt32("tokenizer.ggml.eos_token_id", VOCAB - 1);
+        TestModels.putTokenizer(w, VOCAB);
         int q = HEADS * HEAD_DIM;
         int kv = HEADS_KV * HEAD_DIM;
         TestModels.add(w, rnd, "token_embd.weight", 1f, EMBD, VOCAB);
@@ -150,18 +135,7 @@ final class TinyMoe {
         w.putFloat32(a + ".expert_weights_scale", 2.5f);
         w.putUInt32(a + ".expert_group_count", 4);
         w.putUInt32(a + ".expert_group_used_count", 2);
-        w.putString("tokenizer.ggml.model", "gpt2");
-        w.putString("tokenizer.ggml.pre", "qwen2");
-        List<String> tokens = new ArrayList<>();
-        int[] types = new int[VOCAB];
-        for (int i = 0; i < VOCAB; i++) {
-            tokens.add("w" + i);
-            types[i] = 1;
-        }
-        w.putStrings("tokenizer.ggml.tokens", tokens);
-        w.putArray("tokenizer.ggml.token_type", GgufArray.ofInts(GgufValueType.INT32, types));
-        w.putStrings("tokenizer.ggml.merges", List.of("w 1"));
-        w.putUInt32("tokenizer.ggml.eos_token_id", VOCAB - 1);
+        TestModels.putTokenizer(w, VOCAB);
         int qk = nope + rope;
         TestModels.add(w, rnd, "token_embd.weight", 1f, EMBD, VOCAB);
         TestModels.add(w, rnd, "output_norm.weight", 0, EMBD);

@@ -45,18 +45,7 @@ public final class TestModels {
         w.putUInt32("qwen3moe.expert_used_count", 2);
         w.putUInt32("qwen3moe.expert_count", 4);
         w.putUInt32("qwen3moe.expert_feed_forward_length", 32);
-        w.putString("tokenizer.ggml.model", "gpt2");
-        w.putString("tokenizer.ggml.pre", "qwen2");
-        List<String> tokens = new ArrayList<>();
-        int[] types = new int[VOCAB];
-        for (int i = 0; i < VOCAB; i++) {
-            tokens.add("w" + i);
-            types[i] = 1;
-        }
-        w.putStrings("tokenizer.ggml.tokens", tokens);
-        w.putArray("tokenizer.ggml.token_type", GgufArray.ofInts(GgufValueType.INT32, types));
-        w.putStrings("tokenizer.ggml.merges", List.of("w 1"));
-        w.putUInt32("tokenizer.ggml.eos_token_id", VOCAB - 1);
+        putTokenizer(w, VOCAB);
         add(w, rnd, "token_embd.weight", 1f, EMBD, VOCAB);
         add(w, rnd, "output_norm.weight", 0, EMBD);
         add(w, rnd, "output.weight", 0.5f, EMBD, VOCAB);
@@ -76,6 +65,22 @@ public final class TestModels {
             add(w, rnd, p + "ffn_down_exps.weight", 0.2f, 32, EMBD, 4);
         }
         return write(w, dir.resolve("tiny-qwen3moe-" + seed + ".gguf"));
+    }
+
+    /** A stand-in byte-level BPE vocabulary of {@code vocab} tokens {@code w0, w1, ...}, the last one EOS. */
+    public static void putTokenizer(GgufWriter w, int vocab) {
+        w.putString("tokenizer.ggml.model", "gpt2");
+        w.putString("tokenizer.ggml.pre", "qwen2");
+        List<String> tokens = new ArrayList<>();
+        int[] types = new int[vocab];
+        for (int i = 0; i < vocab; i++) {
+            tokens.add("w" + i);
+            types[i] = 1;
+        }
+        w.putStrings("tokenizer.ggml.tokens", tokens);
+        w.putArray("tokenizer.ggml.token_type", GgufArray.ofInts(GgufValueType.INT32, types));
+        w.putStrings("tokenizer.ggml.merges", List.of("w 1"));
+        w.putUInt32("tokenizer.ggml.eos_token_id", vocab - 1);
     }
 
     /** Writes {@code w} to {@code out} (creating its folder) and returns {@code out}. */
