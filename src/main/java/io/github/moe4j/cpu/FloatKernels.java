@@ -85,15 +85,25 @@ final class FloatKernels implements DotKernel {
     public void decode(MemorySegment w, long offset, int count, float[] dst, int dstOff, float[] mins, int minsOff) {
         Objects.checkFromIndexSize(offset, (long) count * elemBytes, w.byteSize());
         Objects.checkFromIndexSize(dstOff, count, dst.length);
+        // one loop per format: a vector merged from the three branches could not stay in registers
         int i = 0;
-        for (int last = count - (FL); i <= last; i += FL) {
-            long o = offset + (long) i * elemBytes;
-            FloatVector v = switch (type) {
-                case F32 -> FloatVector.fromMemorySegment(F, w, o, LE);
-                case F16 -> Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, o, LE));
-                default -> Simd.bf16ToFloat(ShortVector.fromMemorySegment(S, w, o, LE));
-            };
-            v.intoArray(dst, dstOff + i);
+        int last = count - FL;
+        switch (type) {
+            case F32 -> {
+                for (; i <= last; i += FL) {
+                    FloatVector.fromMemorySegment(F, w, offset + (long) i * 4, LE).intoArray(dst, dstOff + i);
+                }
+            }
+            case F16 -> {
+                for (; i <= last; i += FL) {
+                    Simd.halfToFloat(ShortVector.fromMemorySegment(S, w, offset + (long) i * 2, LE)).intoArray(dst, dstOff + i);
+                }
+            }
+            default -> {
+                for (; i <= last; i += FL) {
+                    Simd.bf16ToFloat(ShortVector.fromMemorySegment(S, w, offset + (long) i * 2, LE)).intoArray(dst, dstOff + i);
+                }
+            }
         }
         for (; i < count; i++) {
             dst[dstOff + i] = scalar(w, offset + (long) i * elemBytes);

@@ -27,11 +27,34 @@ public final class MatMul implements WorkerPool.RangeTask {
     private static final int TILE = 4;
     /** Activation floats per token chunk of a matmul: 1 MiB, half an L2. */
     private static final int CHUNK_FLOATS = 1 << 18;
+    /**
+     * Whether matmuls of decodable formats with at least {@link #PANEL_MIN_TOKENS} tokens take the
+     * broadcast form of {@link GemmPanel} (default; {@code -Dmoe4j.matmul.panel=false} keeps the
+     * dot-form tiles of {@link Gemm}, for side-by-side measurements).
+     */
+    static final boolean PANEL = !"false".equals(System.getProperty("moe4j.matmul.panel"));
+    /** Fewer tokens than this fill too little of a token vector for the broadcast form. */
+    static final int PANEL_MIN_TOKENS = 16;
+    /** Columns per chunk of the activation transposition. */
+    private static final int TRANSPOSE_CHUNK = 256;
 
     private final WorkerPool pool;
     private final int maxCols;
     private final float[][] rows;     // [threads][TILE * maxCols]: decoded weight rows
     private final float[][] mins;     // [threads][TILE * maxCols / 32]: their block minimums (Q4_1, Q5_1)
+    private final float[][] panels;   // [threads][GemmPanel.PANEL]: 8 rows' column block, decoded
+    private final float[][] panelMins; // [threads][8 * maxCols / 32]: their block minimums
+    private float[][] panelAcc;       // [threads][8 * padded tokens]: the broadcast form's accumulators
+    private float[] xt = new float[0]; // the call's activations transposed, token group after token group
+    private int[] groupToken = new int[0];   // first token of each group
+    private int[] groupWidth = new int[0];   // FL or 2 FL lanes
+    private int[] groupCount = new int[0];   // tokens in the group (the rest of its lanes are zero)
+    private int[] groupXt = new int[0];      // its offset in xt
+    private int[] groupAcc = new int[0];     // its offset in a thread's accumulators
+    private int nGroups;
+    private int paddedTokens;
+    private boolean panel;                   // the call in progress takes the broadcast form
+    private final WorkerPool.RangeTask transposer = this::transpose;
 
     // ---- the call in progress (written before parallelFor publishes it) ----
     private DotKernel kernel;
@@ -68,6 +91,9 @@ public final class MatMul implements WorkerPool.RangeTask {
         this.maxCols = maxCols;
         this.rows = new float[pool.threads()][TILE * maxCols + Gemm.RED];
         this.mins = new float[pool.threads()][TILE * ((maxCols + 31) / 32)];
+        this.panels = new float[pool.threads()][GemmPanel.PANEL];
+        this.panelMins = new float[pool.threads()][GemmPanel.ROWS * ((maxCols + 31) / 32)];
+        this.panelAcc = new float[pool.threads()][0];
     }
 
     // ---- matvec ----
@@ -209,9 +235,82 @@ public final class MatMul implements WorkerPool.RangeTask {
         this.x = null;
         this.xb = xb;
         try {
+            if (PANEL && n >= PANEL_MIN_TOKENS && k.decodes() && preparePanel(n, cols)) {
+                pool.parallelFor((cols + TRANSPOSE_CHUNK - 1) / TRANSPOSE_CHUNK, transposer);
+                panel = true;
+            }
             pool.parallelFor((rows + TILE - 1) / TILE, this);
         } finally {
+            panel = false;
             clear();
+        }
+    }
+
+    /**
+     * Splits {@code n} tokens into groups of 2 FL lanes (the last one FL when at most FL tokens remain)
+     * and sizes the scratch; false (the dot form then runs) when the transposed batch would not fit an array.
+     */
+    private boolean preparePanel(int n, int cols) {
+        int maxGroups = n / Simd.FL + 1;
+        if (groupToken.length < maxGroups) {
+            groupToken = new int[maxGroups];
+            groupWidth = new int[maxGroups];
+            groupCount = new int[maxGroups];
+            groupXt = new int[maxGroups];
+            groupAcc = new int[maxGroups];
+        }
+        int g = 0;
+        int padded = 0;
+        for (int t = 0; t < n; g++) {
+            int rem = n - t;
+            int width = rem > Simd.FL ? 2 * Simd.FL : Simd.FL;
+            int m = Math.min(width, rem);
+            groupToken[g] = t;
+            groupWidth[g] = width;
+            groupCount[g] = m;
+            groupAcc[g] = GemmPanel.ROWS * padded;
+            groupXt[g] = padded * cols;
+            t += m;
+            padded += width;
+        }
+        long xtFloats = (long) padded * cols;
+        if (xtFloats > Integer.MAX_VALUE - 16) {
+            return false;
+        }
+        nGroups = g;
+        paddedTokens = padded;
+        if (xt.length < xtFloats) {
+            xt = new float[(int) xtFloats];
+        }
+        for (int th = 0; th < panelAcc.length; th++) {
+            if (panelAcc[th].length < GemmPanel.ROWS * padded) {
+                panelAcc[th] = new float[GemmPanel.ROWS * padded];
+            }
+        }
+        return true;
+    }
+
+    /** Column chunks {@code [start, end)} of the transposition {@code xt[group + k * width + j] = x_(t0 + j)[k]}. */
+    private void transpose(int start, int end, int thread) {
+        int k0 = start * TRANSPOSE_CHUNK;
+        int k1 = Math.min(cols, end * TRANSPOSE_CHUNK);
+        float[] t = xt;
+        for (int g = 0; g < nGroups; g++) {
+            int width = groupWidth[g];
+            int base = groupXt[g];
+            int m = groupCount[g];
+            for (int j = 0; j < width; j++) {
+                if (j < m) {
+                    float[] v = xb.token(groupToken[g] + j).values();
+                    for (int k = k0; k < k1; k++) {
+                        t[base + k * width + j] = v[k];
+                    }
+                } else {
+                    for (int k = k0; k < k1; k++) {
+                        t[base + k * width + j] = 0f;
+                    }
+                }
+            }
         }
     }
 
@@ -226,7 +325,9 @@ public final class MatMul implements WorkerPool.RangeTask {
         }
         int r0 = start * TILE;
         int r1 = Math.min(end * TILE, rowCount);
-        if (xb == null) {
+        if (panel) {
+            matmulPanel(r0, r1, thread);
+        } else if (xb == null) {
             kernel.dotRows(w, offset + r0 * rowBytes, rowBytes, r1 - r0, x, 0, cols, y, yOff + r0);
         } else if (xb.size() == 1) {        // one token: the matvec path (decoding to floats first is slower)
             kernel.dotRows(w, offset + r0 * rowBytes, rowBytes, r1 - r0, xb.token(0), 0, cols, y, yOff + r0);
@@ -236,6 +337,55 @@ public final class MatMul implements WorkerPool.RangeTask {
             for (int t = 0; t < xb.size(); t++) {
                 kernel.dotRows(w, offset + r0 * rowBytes, rowBytes, r1 - r0, xb.token(t), 0, cols, y,
                         yOff + t * yStride + r0);
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [r0, r1)} in the broadcast form: 8 rows at a time, their columns in blocks of
+     * {@link GemmPanel#KB} decoded into the panel, each block run against every token group.
+     */
+    private void matmulPanel(int r0, int r1, int thread) {
+        float[] p = panels[thread];
+        float[] acc = panelAcc[thread];
+        float[] wm = panelMins[thread];
+        int nb = cols / 32;
+        boolean hasMins = kernel.hasMins();
+        int accLen = GemmPanel.ROWS * paddedTokens;
+        for (int r = r0; r < r1; r += GemmPanel.ROWS) {
+            int nr = Math.min(GemmPanel.ROWS, r1 - r);
+            java.util.Arrays.fill(acc, 0, accLen, 0f);
+            for (int k0 = 0; k0 < cols; k0 += GemmPanel.KB) {
+                int kn = Math.min(GemmPanel.KB, cols - k0);
+                long kOff = kernel.type().byteSize(k0);
+                for (int i = 0; i < GemmPanel.ROWS; i++) {
+                    if (i < nr) {
+                        kernel.decode(w, offset + (r + i) * rowBytes + kOff, kn, p, i * GemmPanel.PS, wm, i * nb + k0 / 32);
+                    } else {
+                        java.util.Arrays.fill(p, i * GemmPanel.PS, i * GemmPanel.PS + kn, 0f);
+                    }
+                }
+                for (int g = 0; g < nGroups; g++) {
+                    int xo = groupXt[g] + k0 * groupWidth[g];
+                    if (groupWidth[g] == Simd.FL) {
+                        GemmPanel.rows8x1(p, kn, xt, xo, acc, groupAcc[g]);
+                    } else {
+                        GemmPanel.rows8x2(p, kn, xt, xo, acc, groupAcc[g]);
+                    }
+                }
+            }
+            for (int g = 0; g < nGroups; g++) {
+                int width = groupWidth[g];
+                int ao = groupAcc[g];
+                for (int j = 0; j < groupCount[g]; j++) {
+                    int t = groupToken[g] + j;
+                    float[] xs = xb.token(t).blockSums();
+                    int yo = yOff + t * yStride + r;
+                    for (int i = 0; i < nr; i++) {
+                        float s = acc[ao + i * width + j];
+                        y[yo + i] = hasMins ? s + Gemm.dot(wm, i * nb, xs, 0, nb) : s;
+                    }
+                }
             }
         }
     }

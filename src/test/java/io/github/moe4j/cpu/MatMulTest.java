@@ -139,6 +139,45 @@ class MatMulTest {
     }
 
     /**
+     * The broadcast form ({@link GemmPanel}, batches of 16 tokens and more): rows longer than one panel
+     * block with a partial last block, row counts that leave a partial group of 8, token counts that
+     * leave a narrow or a partly filled last group, and formats with block minimums (Q4_1) or
+     * super-blocks (Q4_K, Q6_K); every result against the scalar reference.
+     */
+    @Test
+    void broadcastFormMatchesTheReferenceAcrossColumnBlocksAndTokenGroups() {
+        long seed = KernelTesting.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int cols = 2 * GemmPanel.KB + 256;
+        GgmlType[] types = {GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16,
+                GgmlType.F32};
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            MatMul mm = new MatMul(pool, cols);
+            ActivationBatch xb = new ActivationBatch(52, cols, arena);
+            for (GgmlType t : types) {
+                BlockFormat f = BlockFormats.of(t);
+                for (int rows : new int[]{13, 40}) {
+                    Tensor w = new Tensor("w", t, new long[]{cols, rows},
+                            KernelTesting.weights(f, rnd, (long) rows * cols, arena));
+                    for (int n : new int[]{16, 17, 33, 52}) {
+                        xb.set(KernelTesting.activations(rnd, n * cols), 0, cols, n, cols, DotKernels.of(t).activationType());
+                        int stride = rows + 3;
+                        float[] y = new float[n * stride + 2];
+                        mm.matmul(w, xb, y, 2, stride);
+                        for (int tok = 0; tok < n; tok++) {
+                            checkRows(f, w.data(), 0, w.rowBytes(), rows, cols, xb.token(tok), y, 2 + tok * stride,
+                                    t + " " + rows + " x " + cols + ", batch " + n + ", token " + tok
+                                            + KernelTesting.seedNote(seed));
+                        }
+                        assertEquals(0f, y[0]);
+                        assertEquals(0f, y[1]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Steady-state matvec and matmul allocate nothing, on the caller or the workers, for every format with
      * a fast kernel, run one after another in one JVM as a model with mixed types does: the shapes the
      * other kernels use pollute the Vector API's shared type profiles, which is what made the K-quant
@@ -166,8 +205,9 @@ class MatMulTest {
                 MatMul mm = new MatMul(pool, cols);
                 Activation x = new Activation(cols, arena);
                 float[] src = KernelTesting.activations(rnd, 8 * cols);
-                ActivationBatch xb = new ActivationBatch(8, cols, arena);
-                float[] y = new float[8 * rows];
+                float[] src2 = KernelTesting.activations(rnd, 20 * cols);
+                ActivationBatch xb = new ActivationBatch(20, cols, arena);
+                float[] y = new float[20 * rows];
                 Runnable matvec = () -> {
                     x.set(src, 0, cols, DotKernels.of(t).activationType());
                     mm.matvec(w, 1, x, y, 0);
@@ -176,9 +216,16 @@ class MatMulTest {
                     xb.set(src, 0, cols, 8, cols, DotKernels.of(t).activationType());
                     mm.matmul(w, 0, xb, y, 0, rows);
                 };
+                Runnable panelMatmul = () -> {       // 20 tokens: the broadcast form
+                    xb.set(src2, 0, cols, 20, cols, DotKernels.of(t).activationType());
+                    mm.matmul(w, 1, xb, y, 0, rows);
+                };
                 for (int i = 0; i < 20_000; i++) {
                     matvec.run();                    // warm up (JIT, escape analysis)
                     matmul.run();
+                    if (i % 8 == 0) {
+                        panelMatmul.run();
+                    }
                 }
                 if (t == GgmlType.Q2_K || t == GgmlType.Q3_K || t == GgmlType.Q5_K || t == GgmlType.Q6_K) {
                     continue;
@@ -187,6 +234,7 @@ class MatMulTest {
                 allocations(mx, matvec, t + " matvec", failures);
                 if (!matmulExempt) {
                     allocations(mx, matmul, t + " matmul", failures);
+                    allocations(mx, panelMatmul, t + " matmul of 20 tokens", failures);
                 }
             }
         }
