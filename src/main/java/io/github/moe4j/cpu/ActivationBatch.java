@@ -13,6 +13,13 @@ public final class ActivationBatch {
     private final Activation[] tokens;     // [maxTokens], each of `capacity` elements
     private final int capacity;
     private int size;
+    // the parallel set in progress
+    private final WorkerPool.RangeTask setter = this::setRange;
+    private float[] pSrc;
+    private int pOff;
+    private int pStride;
+    private int pN;
+    private GgmlType pType;
 
     public ActivationBatch(int maxTokens, int capacity, Arena arena) {
         if (maxTokens <= 0) {
@@ -37,6 +44,38 @@ public final class ActivationBatch {
             tokens[t].set(src, off + t * stride, n, type);
         }
         size = count;
+    }
+
+    /**
+     * {@link #set(float[], int, int, int, int, GgmlType)} with the tokens prepared in parallel on {@code pool}
+     * (each token is independent; the result is the same).
+     */
+    public void set(WorkerPool pool, float[] src, int off, int stride, int count, int n, GgmlType type) {
+        if (count <= 0 || count > tokens.length) {
+            throw new IllegalArgumentException("batch of " + count + " tokens outside 1.." + tokens.length);
+        }
+        if (pool.threads() == 1 || count < 2) {
+            set(src, off, stride, count, n, type);
+            return;
+        }
+        pSrc = src;
+        pOff = off;
+        pStride = stride;
+        pN = n;
+        pType = type;
+        try {
+            pool.parallelFor(count, setter);
+        } finally {
+            pSrc = null;
+            pType = null;
+        }
+        size = count;
+    }
+
+    private void setRange(int start, int end, int thread) {
+        for (int t = start; t < end; t++) {
+            tokens[t].set(pSrc, pOff + t * pStride, pN, pType);
+        }
     }
 
     /** Prepares token {@code t} alone (its slot must be below {@link #maxTokens()}); see {@link #size(int)}. */

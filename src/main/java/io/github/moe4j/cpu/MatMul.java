@@ -54,6 +54,9 @@ public final class MatMul implements WorkerPool.RangeTask {
     private int nGroups;
     private int paddedTokens;
     private boolean panel;                   // the call in progress takes the broadcast form
+    private ActivationBatch transposed;      // the batch xt holds, between the two products of a matmulPair
+    private int transposedCols;
+    private int transposedTokens;
     private final WorkerPool.RangeTask transposer = this::transpose;
 
     // ---- the call in progress (written before parallelFor publishes it) ----
@@ -219,6 +222,29 @@ public final class MatMul implements WorkerPool.RangeTask {
     /** {@code rows} rows of {@code cols} weights at byte {@code offset} of {@code w} times every token of {@code xb}. */
     public void matmul(DotKernel k, MemorySegment w, long offset, int rows, int cols, ActivationBatch xb, float[] y,
                        int yOff, int yStride) {
+        transposed = null;
+        matmul(k, w, offset, rows, cols, xb, y, yOff, yStride, false);
+    }
+
+    /**
+     * Two products of the same activations, {@code y1 = w1 x_t} and {@code y2 = w2 x_t} (an FFN's gate and
+     * up), with results equal to two {@link #matmul} calls; in the broadcast form the activations are
+     * transposed once for both.
+     */
+    public void matmulPair(Tensor w1, Tensor w2, ActivationBatch xb, float[] y1, float[] y2, int yOff, int yStride) {
+        try {
+            matmul(DotKernels.of(w1.type()), w1.data(), 0, rows(w1.rowCount(), w1), cols(w1), xb, y1, yOff, yStride,
+                    true);
+            matmul(DotKernels.of(w2.type()), w2.data(), 0, rows(w2.rowCount(), w2), cols(w2), xb, y2, yOff, yStride,
+                    false);
+        } finally {
+            transposed = null;
+        }
+    }
+
+    /** {@link #matmul}; with {@code keep}, a transposition made here stays valid for the next call. */
+    private void matmul(DotKernel k, MemorySegment w, long offset, int rows, int cols, ActivationBatch xb, float[] y,
+                        int yOff, int yStride, boolean keep) {
         long rb = k.type().byteSize(cols);
         int n = xb.size();
         for (int t = 0; t < n; t++) {
@@ -235,9 +261,18 @@ public final class MatMul implements WorkerPool.RangeTask {
         this.x = null;
         this.xb = xb;
         try {
-            if (PANEL && n >= PANEL_MIN_TOKENS && k.decodes() && preparePanel(n, cols)) {
-                pool.parallelFor((cols + TRANSPOSE_CHUNK - 1) / TRANSPOSE_CHUNK, transposer);
+            boolean reuse = transposed == xb && transposedCols == cols && transposedTokens == n;
+            transposed = null;
+            if (PANEL && n >= PANEL_MIN_TOKENS && k.decodes() && (reuse || preparePanel(n, cols))) {
+                if (!reuse) {
+                    pool.parallelFor((cols + TRANSPOSE_CHUNK - 1) / TRANSPOSE_CHUNK, transposer);
+                }
                 panel = true;
+                if (keep) {
+                    transposed = xb;
+                    transposedCols = cols;
+                    transposedTokens = n;
+                }
             }
             pool.parallelFor((rows + TILE - 1) / TILE, this);
         } finally {

@@ -73,8 +73,25 @@ public final class KernelLinear implements Linear {
         Objects.checkFromIndexSize(xOff, (long) (n - 1) * xStride + cols, x.length);
         Scratch s = scratch.get();
         s.ensure(pool, cols, n);
-        s.batch.set(x, xOff, xStride, n, cols, activationType(w));
+        s.batch.set(pool, x, xOff, xStride, n, cols, activationType(w));
         s.matMul.matmul(w, s.batch, y, yOff, yStride);
+    }
+
+    @Override
+    public void matmulPair(Tensor w1, Tensor w2, float[] x, int xOff, int xStride, int n, float[] y1, float[] y2,
+                           int yOff, int yStride) {
+        Objects.requireNonNull(w1, "weight");
+        Objects.requireNonNull(w2, "weight");
+        if (n <= 1 || w1.dim(0) != w2.dim(0) || activationType(w1) != activationType(w2)) {
+            Linear.super.matmulPair(w1, w2, x, xOff, xStride, n, y1, y2, yOff, yStride);
+            return;
+        }
+        int cols = (int) w1.dim(0);
+        Objects.checkFromIndexSize(xOff, (long) (n - 1) * xStride + cols, x.length);
+        Scratch s = scratch.get();
+        s.ensure(pool, cols, n);
+        s.batch.set(pool, x, xOff, xStride, n, cols, activationType(w1));
+        s.matMul.matmulPair(w1, w2, s.batch, y1, y2, yOff, yStride);
     }
 
     @Override

@@ -40,6 +40,16 @@ public interface Linear {
     }
 
     /**
+     * {@link #matmul} of two weights with the same input (an FFN's gate and up): {@code y1 = w1 x_t},
+     * {@code y2 = w2 x_t}. Implementations may prepare the activations once for both.
+     */
+    default void matmulPair(Tensor w1, Tensor w2, float[] x, int xOff, int xStride, int n, float[] y1, float[] y2,
+                            int yOff, int yStride) {
+        matmul(w1, x, xOff, xStride, n, y1, yOff, yStride);
+        matmul(w2, x, xOff, xStride, n, y2, yOff, yStride);
+    }
+
+    /**
      * {@code n} independent matvecs, {@code y[j][yOff[j] ..] = w[j] x[j][xOff[j] ..]}, which an
      * implementation may run in one parallel region. Results equal {@code n} calls of {@link #matvec}.
      */

@@ -62,8 +62,7 @@ public final class MoeBatch {
                 int t = s.bOrder[from + i] / k;
                 System.arraycopy(s.bxn, t * e, s.gIn, i * e, e);
             }
-            lin.matmul(w.gate()[x], s.gIn, 0, e, cnt, s.gGate, 0, nf);
-            lin.matmul(w.up()[x], s.gIn, 0, e, cnt, s.gUp, 0, nf);
+            lin.matmulPair(w.gate()[x], w.up()[x], s.gIn, 0, e, cnt, s.gGate, s.gUp, 0, nf);
             for (int i = 0; i < cnt; i++) {
                 MoeBlock.activate(m, w, x, s.gGate, s.gUp, s.gAct, i * nf);
             }
@@ -79,8 +78,7 @@ public final class MoeBatch {
         if (w.gateShexp() != null) {
             // the shared expert over the whole batch: each of its matrices read once
             int ns = m.nFfShexp();
-            lin.matmul(w.gateShexp(), s.bxn, 0, e, nb, s.sGate, 0, ns);
-            lin.matmul(w.upShexp(), s.bxn, 0, e, nb, s.sUp, 0, ns);
+            lin.matmulPair(w.gateShexp(), w.upShexp(), s.bxn, 0, e, nb, s.sGate, s.sUp, 0, ns);
             for (int t = 0; t < nb; t++) {
                 VectorOps.swiglu(s.sGate, t * ns, s.sUp, t * ns, s.sAct, t * ns, ns);
             }

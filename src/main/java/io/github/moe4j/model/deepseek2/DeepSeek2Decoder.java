@@ -312,8 +312,7 @@ final class DeepSeek2Decoder implements Decoder {
         int nFf = hp.common().nFf();
         for (int t0 = 0; t0 < nb; t0 += MlaState.DENSE_CHUNK) {
             int n = Math.min(MlaState.DENSE_CHUNK, nb - t0);
-            lin.matmul(dGate[il], s.bxn, t0 * e, e, n, s.bdGate, 0, nFf);
-            lin.matmul(dUp[il], s.bxn, t0 * e, e, n, s.bdUp, 0, nFf);
+            lin.matmulPair(dGate[il], dUp[il], s.bxn, t0 * e, e, n, s.bdGate, s.bdUp, 0, nFf);
             VectorOps.swiglu(s.bdGate, 0, s.bdUp, 0, s.bdAct, 0, n * nFf);
             lin.matmul(dDown[il], s.bdAct, 0, nFf, n, s.bout, t0 * e, e);
         }
