@@ -37,8 +37,14 @@ public final class MatMul implements WorkerPool.RangeTask {
     static final int STREAM_ROWS = Integer.getInteger("moe4j.matvec.streamRows", 2);
     /** Streams of a matvec share (1: rows in order). */
     static final int STREAMS = Integer.getInteger("moe4j.matvec.streams", 2);
-    /** Fewer tokens than this fill too little of a token vector for the broadcast form. */
-    static final int PANEL_MIN_TOKENS = 16;
+    /**
+     * Fewer tokens than this fill too little of a token vector for the broadcast form (at 8 tokens a
+     * 16-lane group is half used and still as fast as the dot form; 256-token micro-batches give each of
+     * 128 experts 16 tokens on average, so about half of them are below 16: Q4_0 pp512 with 16 here
+     * 98.8-112.3 tok/s, with 8 121.7-132.7, alternating runs). {@code -Dmoe4j.matmul.panelMinTokens}
+     * overrides it, for such comparisons.
+     */
+    static final int PANEL_MIN_TOKENS = Integer.getInteger("moe4j.matmul.panelMinTokens", 8);
     /** Columns per chunk of the activation transposition. */
     private static final int TRANSPOSE_CHUNK = 256;
 

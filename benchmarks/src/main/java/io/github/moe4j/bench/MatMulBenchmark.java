@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Prefill-time products {@code Y = W X} over a batch of tokens ({@link MatMul#matmul}): each weight row
  * is decoded once per batch and multiplied with every token, in the broadcast form (8 rows x 32 tokens,
- * batches of 16 and more) or in 4 x 4 dot-form tiles (smaller batches, or every batch with
+ * batches of 8 and more) or in 4 x 4 dot-form tiles (smaller batches, or every batch with
  * {@code -Dmoe4j.matmul.panel=false}, to compare the two; {@code -jvmArgsAppend} on the command line
  * replaces the arguments below, so pass them all:
  * {@code -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g -Dmoe4j.matmul.panel=false"}).
