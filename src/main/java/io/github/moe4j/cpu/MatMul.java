@@ -11,11 +11,15 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@link #matvec}: {@code y[yOff + r] = W[r] . x} for every row r, through the format's
- *       {@link DotKernel#dotRows}, rows split across the pool's threads in tiles of 4.</li>
+ *       {@link DotKernel#dotRows}, rows split across the pool's threads in tiles of 4; each thread reads
+ *       its share as two interleaved streams ({@link #dotRowsInterleaved}).</li>
  *   <li>{@link #matmul}: {@code Y[yOff + t * yStride + r] = W[r] . x_t} for every row r and token t.
- *       Each thread takes a tile of 4 rows, decodes it once into float scratch (per chunk of tokens
- *       whose activations fit in L2) and runs {@link Gemm} tiles of 4 rows x 4 tokens over it, so each
- *       weight byte leaves memory once per batch.</li>
+ *       From {@link #PANEL_MIN_TOKENS} tokens the activations are transposed once per call and each
+ *       thread decodes 8 rows at a time, in column blocks, into a panel that {@link GemmPanel}'s
+ *       broadcast-form kernels run against every token group; below that, each thread decodes a tile of
+ *       4 rows into float scratch (per chunk of tokens whose activations fit in L2) and runs
+ *       {@link Gemm}'s dot-form tiles of 4 rows x 4 tokens. Either way each weight byte leaves memory
+ *       once per batch.</li>
  * </ul>
  *
  * <p>Expert slices of a stacked {@code [n_expert][rows][cols]} tensor are addressed by index, without
