@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -115,6 +116,41 @@ class ActivationTest {
             assertThrows(IllegalArgumentException.class, () -> a.set(x, 0, 48, GgmlType.Q8_0));
             assertThrows(IllegalArgumentException.class, () -> a.set(x, 0, 64, GgmlType.Q4_0));
             assertThrows(IllegalArgumentException.class, () -> new Activation(0, arena));
+        }
+    }
+
+    /** A batch prepared in parallel on a pool holds exactly what the serial preparation gives, token by token. */
+    @Test
+    void parallelBatchPreparationEqualsSerial() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int n = 512;
+        int count = 13;
+        float[] src = new float[count * n + 7];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (float) rnd.nextGaussian() * 3f;
+        }
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(3)) {
+            for (GgmlType type : new GgmlType[]{GgmlType.Q8_0, GgmlType.Q8_1, GgmlType.Q8_K, GgmlType.F16, GgmlType.F32}) {
+                ActivationBatch serial = new ActivationBatch(count, n, arena);
+                ActivationBatch parallel = new ActivationBatch(count, n, arena);
+                serial.set(src, 7, n, count, n, type);
+                parallel.set(pool, src, 7, n, count, n, type);
+                assertEquals(count, parallel.size());
+                for (int t = 0; t < count; t++) {
+                    Activation a = serial.token(t);
+                    Activation b = parallel.token(t);
+                    assertEquals(a.type(), b.type(), type + " token " + t);
+                    assertArrayEquals(java.util.Arrays.copyOf(a.values(), n), java.util.Arrays.copyOf(b.values(), n),
+                            type + " token " + t + " values");
+                    assertArrayEquals(java.util.Arrays.copyOf(a.blockSums(), n / 32),
+                            java.util.Arrays.copyOf(b.blockSums(), n / 32), type + " token " + t + " block sums");
+                    long bytes = type.byteSize(n);
+                    if (type != GgmlType.F32 && type != GgmlType.F16) {
+                        assertEquals(-1L, a.quantized().asSlice(0, bytes).mismatch(b.quantized().asSlice(0, bytes)),
+                                type + " token " + t + " quantized bytes");
+                    }
+                }
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -171,6 +172,53 @@ class MatMulTest {
                         }
                         assertEquals(0f, y[0]);
                         assertEquals(0f, y[1]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link MatMul#matmulPair} (an FFN's gate and up over the same activations, transposed once) gives
+     * exactly the results of two {@link MatMul#matmul} calls, for pairs of one format and of two, in the
+     * broadcast form and below it, and a plain matmul after a pair does not reuse the pair's transposition.
+     */
+    @Test
+    void matmulPairEqualsTwoMatmuls() {
+        SplittableRandom rnd = new SplittableRandom(KernelTesting.seed());
+        int cols = 1280;
+        int rows = 24;
+        GgmlType[][] pairs = {{GgmlType.Q4_0, GgmlType.Q4_0}, {GgmlType.Q4_K, GgmlType.Q6_K},
+                {GgmlType.Q8_0, GgmlType.Q4_0}, {GgmlType.F32, GgmlType.F16}};
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            MatMul mm = new MatMul(pool, cols);
+            ActivationBatch xb = new ActivationBatch(40, cols, arena);
+            ActivationBatch other = new ActivationBatch(40, cols, arena);
+            for (GgmlType[] pair : pairs) {
+                Tensor w1 = new Tensor("w1", pair[0], new long[]{cols, rows},
+                        KernelTesting.weights(BlockFormats.of(pair[0]), rnd, (long) rows * cols, arena));
+                Tensor w2 = new Tensor("w2", pair[1], new long[]{cols, rows},
+                        KernelTesting.weights(BlockFormats.of(pair[1]), rnd, (long) rows * cols, arena));
+                GgmlType act = DotKernels.of(pair[0]).activationType();
+                for (int n : new int[]{5, 8, 40}) {
+                    xb.set(KernelTesting.activations(rnd, n * cols), 0, cols, n, cols, act);
+                    float[] a1 = new float[n * rows];
+                    float[] a2 = new float[n * rows];
+                    mm.matmulPair(w1, w2, xb, a1, a2, 0, rows);
+                    float[] b1 = new float[n * rows];
+                    float[] b2 = new float[n * rows];
+                    mm.matmul(w1, xb, b1, 0, rows);
+                    mm.matmul(w2, xb, b2, 0, rows);
+                    String where = pair[0] + " + " + pair[1] + ", batch " + n;
+                    assertArrayEquals(b1, a1, where + ", first product");
+                    assertArrayEquals(b2, a2, where + ", second product");
+                    // another batch of the same size right after a pair: transposed afresh
+                    other.set(KernelTesting.activations(rnd, n * cols), 0, cols, n, cols, act);
+                    float[] c = new float[n * rows];
+                    mm.matmul(w1, other, c, 0, rows);
+                    for (int t = 0; t < n; t++) {
+                        checkRows(BlockFormats.of(pair[0]), w1.data(), 0, w1.rowBytes(), rows, cols, other.token(t), c,
+                                t * rows, where + ", the next batch, token " + t);
                     }
                 }
             }
