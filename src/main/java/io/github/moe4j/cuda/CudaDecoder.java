@@ -1,9 +1,9 @@
 package io.github.moe4j.cuda;
 
-import io.github.moe4j.cpu.ScalarOps;
 import io.github.moe4j.cpu.VectorOps;
 import io.github.moe4j.gguf.GgufModel;
 import io.github.moe4j.model.Decoder;
+import io.github.moe4j.model.MoeBlock;
 import io.github.moe4j.model.DecoderConfig;
 import io.github.moe4j.model.DecoderState;
 import io.github.moe4j.model.ForwardObserver;
@@ -137,7 +137,7 @@ public final class CudaDecoder implements Decoder {
         if (s.position() + 1 > s.contextSize()) {
             throw new IllegalStateException("context full: " + s.contextSize() + " tokens");
         }
-        checkToken(token);
+        Decoder.checkToken(token, c.nVocab());
         if (logits != null && logits.length < c.nVocab()) {
             throw new IndexOutOfBoundsException("logits array too small for " + c.nVocab());
         }
@@ -215,18 +215,7 @@ public final class CudaDecoder implements Decoder {
     public void forward(DecoderState s, int[] tokens, int off, int n, float[] logits, int logitsOff,
                         ForwardObserver obs) {
         CudaState st = state(s);
-        if (n < 0 || off < 0 || off + n > tokens.length) {
-            throw new IndexOutOfBoundsException("tokens [" + off + ", " + (off + n) + ") of " + tokens.length);
-        }
-        if (s.position() + n > s.contextSize()) {
-            throw new IllegalStateException("context full: " + s.position() + " + " + n + " tokens > " + s.contextSize());
-        }
-        if (logits != null && logitsOff + (long) n * c.nVocab() > logits.length) {
-            throw new IndexOutOfBoundsException("logits array too small for " + n + " rows of " + c.nVocab());
-        }
-        for (int i = 0; i < n; i++) {
-            checkToken(tokens[off + i]);
-        }
+        Decoder.checkForward(s, c.nVocab(), tokens, off, n, logits, logitsOff);
         if (n == 1 && (logits == null || logitsOff == 0)) {
             decode(s, tokens[off], logits);
             return;
@@ -254,12 +243,6 @@ public final class CudaDecoder implements Decoder {
             for (int t = 0; t < nb; t++) {
                 st.advance();
             }
-        }
-    }
-
-    private void checkToken(int t) {
-        if (t < 0 || t >= c.nVocab()) {
-            throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + c.nVocab() + ")");
         }
     }
 
@@ -295,26 +278,10 @@ public final class CudaDecoder implements Decoder {
 
     /** {@code st.ffOut = down_x(act(gate_x st.xn, up_x st.xn))}, as {@code MoeBlock}'s expert. */
     private void expert(MoeConfig m, MoeWeights w, int x, DecoderState st) {
-        int nf = m.nFfExp();
         if (x < 0 || x >= m.nExpert()) {
             throw new IllegalStateException("the GPU router chose expert " + x + " of " + m.nExpert());
         }
-        cpuLinear.matvec(w.gate()[x], st.xn, 0, st.ffGate, 0);
-        cpuLinear.matvec(w.up()[x], st.xn, 0, st.ffUp, 0);
-        if (w.gateBias() != null) {
-            VectorOps.add(st.ffGate, 0, w.gateBias(), x * nf, st.ffGate, 0, nf);
-            VectorOps.add(st.ffUp, 0, w.upBias(), x * nf, st.ffUp, 0, nf);
-        }
-        if (m.oaiSwiglu()) {
-            VectorOps.swigluOai(st.ffGate, 0, st.ffUp, 0, st.ffAct, 0, nf, ScalarOps.OAI_ALPHA, ScalarOps.OAI_LIMIT);
-        } else {
-            VectorOps.swiglu(st.ffGate, 0, st.ffUp, 0, st.ffAct, 0, nf);
-        }
-        cpuLinear.matvec(w.down()[x], st.ffAct, 0, st.ffOut, 0);
-        if (w.downBias() != null) {
-            int e = c.nEmbd();
-            VectorOps.add(st.ffOut, 0, w.downBias(), x * e, st.ffOut, 0, e);
-        }
+        MoeBlock.expert(cpuLinear, m, w, x, st);
     }
 
     /** Hands out distinct fake addresses: for counting launches and checking steps without a device. */

@@ -31,4 +31,30 @@ public interface Decoder {
 
     /** One decode step: feeds {@code token} and writes its logits ({@code [n_vocab]}). Allocates nothing. */
     void decode(DecoderState s, int token, float[] logits);
+
+    /**
+     * The argument checks every {@link #forward} makes before touching its state: the token range, room
+     * in the context, room for the logits, and every token id inside a vocabulary of {@code nVocab}.
+     */
+    static void checkForward(DecoderState s, int nVocab, int[] tokens, int off, int n, float[] logits, int logitsOff) {
+        if (n < 0 || off < 0 || off + n > tokens.length) {
+            throw new IndexOutOfBoundsException("tokens [" + off + ", " + (off + n) + ") of " + tokens.length);
+        }
+        if (s.position() + n > s.contextSize()) {
+            throw new IllegalStateException("context full: " + s.position() + " + " + n + " tokens > " + s.contextSize());
+        }
+        if (logits != null && logitsOff + (long) n * nVocab > logits.length) {
+            throw new IndexOutOfBoundsException("logits array too small for " + n + " rows of " + nVocab);
+        }
+        for (int i = 0; i < n; i++) {
+            checkToken(tokens[off + i], nVocab);
+        }
+    }
+
+    /** A token id inside a vocabulary of {@code nVocab}, or an exception naming it. */
+    static void checkToken(int t, int nVocab) {
+        if (t < 0 || t >= nVocab) {
+            throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + nVocab + ")");
+        }
+    }
 }

@@ -193,8 +193,11 @@ public final class MoeBlock {
         }
     }
 
-    /** {@code s.ffOut = down_x(act(gate_x s.xn, up_x s.xn))} for expert {@code x}. */
-    private static void expert(Linear lin, MoeConfig m, MoeWeights w, int x, DecoderState s) {
+    /**
+     * {@code s.ffOut = down_x(act(gate_x s.xn, up_x s.xn))} for expert {@code x}, on {@code lin} (also the
+     * CUDA decoder's experts kept on the CPU).
+     */
+    public static void expert(Linear lin, MoeConfig m, MoeWeights w, int x, DecoderState s) {
         int nf = m.nFfExp();
         Tensor gate = w.gate()[x];
         lin.matvec(gate, s.xn, 0, s.ffGate, 0);

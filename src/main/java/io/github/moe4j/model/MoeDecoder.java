@@ -66,21 +66,7 @@ public final class MoeDecoder implements Decoder {
         if (s.c != c) {
             throw new IllegalArgumentException("state belongs to another model");
         }
-        if (n < 0 || off < 0 || off + n > tokens.length) {
-            throw new IndexOutOfBoundsException("tokens [" + off + ", " + (off + n) + ") of " + tokens.length);
-        }
-        if (s.pos + n > s.nCtx) {
-            throw new IllegalStateException("context full: " + s.pos + " + " + n + " tokens > " + s.nCtx);
-        }
-        if (logits != null && logitsOff + (long) n * c.nVocab() > logits.length) {
-            throw new IndexOutOfBoundsException("logits array too small for " + n + " rows of " + c.nVocab());
-        }
-        for (int i = 0; i < n; i++) {
-            int t = tokens[off + i];
-            if (t < 0 || t >= c.nVocab()) {
-                throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + c.nVocab() + ")");
-            }
-        }
+        Decoder.checkForward(s, c.nVocab(), tokens, off, n, logits, logitsOff);
         if (n == 1) {
             token(s, tokens[off], 0, logits, logitsOff, obs);
             s.pos++;
@@ -97,9 +83,7 @@ public final class MoeDecoder implements Decoder {
         if (s.pos + 1 > s.nCtx) {
             throw new IllegalStateException("context full: " + s.nCtx + " tokens");
         }
-        if (token < 0 || token >= c.nVocab()) {
-            throw new IllegalArgumentException("token id " + token + " outside the vocabulary [0, " + c.nVocab() + ")");
-        }
+        Decoder.checkToken(token, c.nVocab());
         token(s, token, 0, logits, 0, null);
         s.pos++;
     }

@@ -93,18 +93,7 @@ final class DeepSeek2Decoder implements Decoder {
     public void forward(DecoderState st, int[] tokens, int off, int n, float[] logits, int logitsOff,
                         ForwardObserver obs) {
         MlaState s = state(st);
-        if (n < 0 || off < 0 || off + n > tokens.length) {
-            throw new IndexOutOfBoundsException("tokens [" + off + ", " + (off + n) + ") of " + tokens.length);
-        }
-        if (s.position() + n > s.contextSize()) {
-            throw new IllegalStateException("context full: " + s.position() + " + " + n + " tokens > " + s.contextSize());
-        }
-        if (logits != null && logitsOff + (long) n * c.nVocab() > logits.length) {
-            throw new IndexOutOfBoundsException("logits array too small for " + n + " rows of " + c.nVocab());
-        }
-        for (int i = 0; i < n; i++) {
-            checkToken(tokens[off + i]);
-        }
+        Decoder.checkForward(s, c.nVocab(), tokens, off, n, logits, logitsOff);
         if (n == 1) {
             token(s, tokens[off], 0, logits, logitsOff, obs);
             s.advance();
@@ -176,7 +165,7 @@ final class DeepSeek2Decoder implements Decoder {
         if (s.position() >= s.contextSize()) {
             throw new IllegalStateException("context full: " + s.contextSize() + " tokens");
         }
-        checkToken(token);
+        Decoder.checkToken(token, c.nVocab());
         token(s, token, 0, logits, 0, null);
         s.advance();
     }
@@ -186,12 +175,6 @@ final class DeepSeek2Decoder implements Decoder {
             throw new IllegalArgumentException("state belongs to another model");
         }
         return s;
-    }
-
-    private void checkToken(int t) {
-        if (t < 0 || t >= c.nVocab()) {
-            throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + c.nVocab() + ")");
-        }
     }
 
     private void token(MlaState s, int tok, int i, float[] logits, int lo, ForwardObserver obs) {
