@@ -73,9 +73,25 @@ final class Simd {
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
-    /** A binary16 field as float (exact; the scalar conversion is a C2 intrinsic). */
+    /**
+     * Every binary16 bit pattern as float (256 KiB), as ggml's x86 code once did. A block's scale read
+     * through it is one table load that C2 broadcasts straight from memory; the intrinsic conversion
+     * costs three shuffle-port operations (VMOVD, VCVTPH2PS, VBROADCASTSS) on the port the weight
+     * widening needs too, and a Q4_0 row ran at half the speed with it (docs/PERFORMANCE.md).
+     */
+    private static final float[] F16_TABLE = f16Table();
+
+    private static float[] f16Table() {
+        float[] t = new float[1 << 16];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = Float.float16ToFloat((short) i);
+        }
+        return t;
+    }
+
+    /** A binary16 field as float (exact, NaN payloads included). */
     static float f16(MemorySegment s, long off) {
-        return Float.float16ToFloat(s.get(I16, off));
+        return F16_TABLE[Short.toUnsignedInt(s.get(I16, off))];
     }
 
     // ---- conversions ----
