@@ -125,7 +125,7 @@ public final class IQ4_XSDot implements DotKernel {
             }
         }
         FloatVector red = acc0.add(acc1);
-        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, KQuant.DF, 0)).add(red.convertShape(VectorOperators.F2D, KQuant.DF, 1))
                 .reduceLanes(VectorOperators.ADD);
     }
 }

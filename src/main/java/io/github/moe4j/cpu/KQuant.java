@@ -1,8 +1,10 @@
 package io.github.moe4j.cpu;
 
 import io.github.moe4j.tensor.GgmlType;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -46,6 +48,12 @@ final class KQuant {
     static final ShortVector SHIFT8_S = ShortVector.broadcast(ShortVector.SPECIES_512, (short) 8);
     static final ShortVector S_FF = ShortVector.broadcast(ShortVector.SPECIES_512, (short) 0xFF);
     static final ShortVector S_80 = ShortVector.broadcast(ShortVector.SPECIES_512, (short) 0x80);
+    /**
+     * Doubles for the final lane sums of these 512-bit kernels: 8 lanes, half a float vector, whatever
+     * {@link Simd#DF} is. (With {@code -Dmoe4j.vectorBits=256} on an AVX-512 machine Simd.DF has 4 lanes,
+     * and widening parts 0 and 1 of a 16-lane float vector to it dropped lanes 8..15.)
+     */
+    static final VectorSpecies<Double> DF = DoubleVector.SPECIES_512;
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);

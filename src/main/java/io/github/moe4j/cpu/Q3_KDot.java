@@ -143,7 +143,7 @@ public final class Q3_KDot implements DotKernel {
             }
         }
         FloatVector red = acc0.add(acc1).sub(bias.mul(4f));
-        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
+        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, KQuant.DF, 0)).add(red.convertShape(VectorOperators.F2D, KQuant.DF, 1))
                 .reduceLanes(VectorOperators.ADD);
     }
 }
