@@ -6,6 +6,7 @@ import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,13 +14,16 @@ import java.lang.foreign.MemorySegment;
 
 import static io.github.moe4j.cpu.Simd.F;
 import static io.github.moe4j.cpu.Simd.FL;
+import static io.github.moe4j.cpu.Simd.I;
 import static io.github.moe4j.cpu.Simd.LE;
 
 /**
  * The 4-bit codebook formats, dotted with Q8_0 (or f32) activations: IQ4_NL ({@code w = d * K[q]},
  * ggml's non-linear levels, f16 scale) and MXFP4 ({@code w = K[q] * 2^(e - 128)}, doubled E2M1 levels,
- * an E8M0 exponent). Each nibble selects a signed byte level from the 16-entry table with one byte
- * shuffle per 16 nibbles ({@code selectFrom}: vpshufb), then the levels widen to floats.
+ * an E8M0 exponent). The 16 quant bytes of a block are zero-extended to int lanes and each nibble
+ * selects its float level from the 16-entry table in one lane permute ({@link NibbleLevels}), one block
+ * per step; the scale is an f16 ({@link Simd#f16}) or, for MXFP4, a 256-entry table of the E8M0 values.
+ * (Before: a byte shuffle per 16 nibbles, then each level widened to float with a conversion.)
  */
 final class CodebookKernels extends BlockKernel {
     static final CodebookKernels IQ4_NL = new CodebookKernels(GgmlType.IQ4_NL, levels(true), IQ4_NLFormat.OFF_QS);
@@ -28,28 +32,38 @@ final class CodebookKernels extends BlockKernel {
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final int PARTS = 16 / FL;
 
-    private final byte[] table;   // [16] signed levels
+    /** MXFP4's E8M0 scale byte as float (already halved for the doubled levels), for every byte. */
+    private static final float[] E8M0 = e8m0Table();
+
+    private final NibbleLevels levels;
     private final boolean e8m0;   // scale: MXFP4's exponent byte, else an f16
     private final int offQs;
 
-    private CodebookKernels(GgmlType type, byte[] table, int offQs) {
+    private CodebookKernels(GgmlType type, float[] levels, int offQs) {
         super(type, GgmlType.Q8_0);
-        this.table = table;
+        this.levels = new NibbleLevels(levels);
         this.e8m0 = type == GgmlType.MXFP4;
         this.offQs = offQs;
     }
 
-    private static byte[] levels(boolean iq4nl) {
-        byte[] t = new byte[16];
+    private static float[] levels(boolean iq4nl) {
+        float[] t = new float[16];
         for (int i = 0; i < 16; i++) {
-            t[i] = (byte) (iq4nl ? IQ4_NLFormat.kvalue(i) : MXFP4Format.kvalue(i));
+            t[i] = iq4nl ? IQ4_NLFormat.kvalue(i) : MXFP4Format.kvalue(i);
+        }
+        return t;
+    }
+
+    private static float[] e8m0Table() {
+        float[] t = new float[256];
+        for (int e = 0; e < 256; e++) {
+            t[e] = MXFP4Format.e8m0ToFloatHalf(e);
         }
         return t;
     }
 
     private static float scale(MemorySegment w, long blk, boolean e8m0) {
-        return e8m0 ? MXFP4Format.e8m0ToFloatHalf(w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, blk) & 0xFF)
-                : Simd.f16(w, blk);
+        return e8m0 ? E8M0[w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, blk) & 0xFF] : Simd.f16(w, blk);
     }
 
     @Override
@@ -57,72 +71,40 @@ final class CodebookKernels extends BlockKernel {
         int bytes = blockBytes;
         int qs = offQs;
         boolean e8 = e8m0;
-        ByteVector tbl = ByteVector.fromArray(B16, table, 0);
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int pairs = nb >> 1;
-        for (int i = 0; i < pairs; i++) {
-            int b = i << 1;
-            long blk0 = off + (long) b * bytes;
-            long blk1 = blk0 + bytes;
+        IntVector lo = levels.low;
+        IntVector hi = levels.high;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long blk = off + (long) b * bytes;
             int xi = xo + 32 * b;
-            ByteVector v0 = ByteVector.fromMemorySegment(B16, w, blk0 + qs, LE);
-            ByteVector v1 = ByteVector.fromMemorySegment(B16, w, blk1 + qs, LE);
-            ByteVector l0 = v0.and((byte) 0x0F).selectFrom(tbl);
-            ByteVector u0 = Simd.high(v0).selectFrom(tbl);
-            ByteVector l1 = v1.and((byte) 0x0F).selectFrom(tbl);
-            ByteVector u1 = Simd.high(v1).selectFrom(tbl);
-            FloatVector t0 = FloatVector.zero(F);
-            FloatVector t1 = FloatVector.zero(F);
+            ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + qs, LE);
+            FloatVector t = FloatVector.zero(F);
             for (int p = 0; p < PARTS; p++) {
                 int j = p * FL;
-                t0 = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + j), t0);
-                t0 = ((FloatVector) u0.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t0);
-                t1 = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 32 + j), t1);
-                t1 = ((FloatVector) u1.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 48 + j), t1);
+                IntVector q = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                t = NibbleLevels.of(q, lo, hi).fma(FloatVector.fromArray(F, x, xi + j), t);
+                t = NibbleLevels.of(q.lanewise(VectorOperators.LSHR, 4), lo, hi).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
             }
-            acc0 = t0.fma(FloatVector.broadcast(F, scale(w, blk0, e8)), acc0);
-            acc1 = t1.fma(FloatVector.broadcast(F, scale(w, blk1, e8)), acc1);
+            acc = t.fma(FloatVector.broadcast(F, scale(w, blk, e8)), acc);
         }
-        float tail = (nb & 1) != 0 ? lastBlock(w, off + (long) (nb - 1) * bytes, x, xo + 32 * (nb - 1), tbl) : 0f;
-        FloatVector red = acc0.add(acc1);
-        return (float) ((DoubleVector) red.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(red.convertShape(VectorOperators.F2D, Simd.DF, 1))
-                .reduceLanes(VectorOperators.ADD) + tail;
-    }
-
-    /**
-     * The odd last block of a row, at {@code blk}. Kept out of {@link #dot1} so that method stays small
-     * enough for C2 to inline everything it calls (past its node budget a call is left out of line,
-     * and a vector passed to it is boxed on the heap).
-     */
-    private float lastBlock(MemorySegment w, long blk, float[] x, int xi, ByteVector tbl) {
-        ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + offQs, LE);
-        ByteVector l = v.and((byte) 0x0F).selectFrom(tbl);
-        ByteVector u = Simd.high(v).selectFrom(tbl);
-        FloatVector t = FloatVector.zero(F);
-        for (int p = 0; p < PARTS; p++) {
-            int j = p * FL;
-            t = ((FloatVector) l.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + j), t);
-            t = ((FloatVector) u.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 16 + j), t);
-        }
-        return scale(w, blk, e8m0) * (float) ((DoubleVector) t.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(t.convertShape(VectorOperators.F2D, Simd.DF, 1))
+        return (float) ((DoubleVector) acc.convertShape(VectorOperators.F2D, Simd.DF, 0)).add(acc.convertShape(VectorOperators.F2D, Simd.DF, 1))
                 .reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code dst = K[q] * scale}, as ggml's dequantize_row_iq4_nl / _mxfp4. */
     @Override
     void decodeBlocks(MemorySegment w, long off, int nb, float[] dst, int dstOff, float[] mins, int minsOff) {
-        ByteVector tbl = ByteVector.fromArray(B16, table, 0);
+        IntVector lo = levels.low;
+        IntVector hi = levels.high;
         for (int b = 0; b < nb; b++) {
             long blk = off + (long) b * blockBytes;
-            ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + offQs, LE);
-            ByteVector lo = q.and((byte) 0x0F).selectFrom(tbl);
-            ByteVector hi = Simd.high(q).selectFrom(tbl);
+            ByteVector v = ByteVector.fromMemorySegment(B16, w, blk + offQs, LE);
             FloatVector d = FloatVector.broadcast(F, scale(w, blk, e8m0));
             int o = dstOff + 32 * b;
             for (int p = 0; p < PARTS; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, o + p * FL);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, o + 16 + p * FL);
+                IntVector q = (IntVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                NibbleLevels.of(q, lo, hi).mul(d).intoArray(dst, o + p * FL);
+                NibbleLevels.of(q.lanewise(VectorOperators.LSHR, 4), lo, hi).mul(d).intoArray(dst, o + 16 + p * FL);
             }
         }
     }

@@ -97,14 +97,6 @@ final class Simd {
     // ---- conversions ----
 
     /**
-     * The high nibbles of 16 bytes, {@code (v & 0xFF) >>> 4}, shifted in int lanes (a byte shift costs C2
-     * five instructions: widen, shift, mask, extract, pack).
-     */
-    static ByteVector high(ByteVector v) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
-    }
-
-    /**
      * FL binary16 values as floats, exact for every value. The sign-extended halves shifted left by 13
      * and masked to sign and magnitude bits are a float 2^112 times too small, exact for normal and
      * subnormal halves alike (multiplying by 2^112 is exact); exponent 31 (infinity, NaN) lands at
