@@ -1,10 +1,9 @@
 package io.github.moe4j.engine;
 
 import io.github.moe4j.api.LoadOptions;
-import io.github.moe4j.gguf.GgufArray;
-import io.github.moe4j.gguf.GgufValueType;
 import io.github.moe4j.gguf.GgufWriter;
 import io.github.moe4j.support.Fixtures;
+import io.github.moe4j.support.TinyModels;
 import io.github.moe4j.tensor.GgmlType;
 
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -69,18 +67,7 @@ public final class TestModels {
 
     /** A stand-in byte-level BPE vocabulary of {@code vocab} tokens {@code w0, w1, ...}, the last one EOS. */
     public static void putTokenizer(GgufWriter w, int vocab) {
-        w.putString("tokenizer.ggml.model", "gpt2");
-        w.putString("tokenizer.ggml.pre", "qwen2");
-        List<String> tokens = new ArrayList<>();
-        int[] types = new int[vocab];
-        for (int i = 0; i < vocab; i++) {
-            tokens.add("w" + i);
-            types[i] = 1;
-        }
-        w.putStrings("tokenizer.ggml.tokens", tokens);
-        w.putArray("tokenizer.ggml.token_type", GgufArray.ofInts(GgufValueType.INT32, types));
-        w.putStrings("tokenizer.ggml.merges", List.of("w 1"));
-        w.putUInt32("tokenizer.ggml.eos_token_id", vocab - 1);
+        TinyModels.putTokenizer(w, vocab, "w", List.of("w 1"));
     }
 
     /** Writes {@code w} to {@code out} (creating its folder) and returns {@code out}. */

@@ -42,18 +42,7 @@ public final class TinyModels {
         w.putUInt32("qwen3moe.expert_used_count", N_USED);
         w.putUInt32("qwen3moe.expert_count", N_EXPERT);
         w.putUInt32("qwen3moe.expert_feed_forward_length", N_FF_EXP);
-        w.putString("tokenizer.ggml.model", "gpt2");
-        w.putString("tokenizer.ggml.pre", "qwen2");
-        List<String> tokens = new ArrayList<>();
-        int[] types = new int[N_VOCAB];
-        for (int i = 0; i < N_VOCAB; i++) {
-            tokens.add("tok" + i);
-            types[i] = 1;
-        }
-        w.putStrings("tokenizer.ggml.tokens", tokens);
-        w.putArray("tokenizer.ggml.token_type", GgufArray.ofInts(GgufValueType.INT32, types));
-        w.putStrings("tokenizer.ggml.merges", List.of("t o", "to k"));
-        w.putUInt32("tokenizer.ggml.eos_token_id", N_VOCAB - 1);
+        putTokenizer(w, N_VOCAB, "tok", List.of("t o", "to k"));
 
         add(w, rnd, "token_embd.weight", GgmlType.Q8_0, N_EMBD, N_VOCAB);
         add(w, rnd, "output_norm.weight", GgmlType.F32, N_EMBD);
@@ -95,5 +84,24 @@ public final class TinyModels {
         byte[] data = new byte[(int) type.byteSize(n)];
         rnd.nextBytes(data);
         w.addTensor(name, type, ne, data);
+    }
+
+    /**
+     * A stand-in byte-level BPE vocabulary (qwen2 pre-tokenizer) of {@code vocab} normal tokens
+     * {@code prefix + i} with {@code merges}, the last token EOS.
+     */
+    public static void putTokenizer(GgufWriter w, int vocab, String prefix, List<String> merges) {
+        w.putString("tokenizer.ggml.model", "gpt2");
+        w.putString("tokenizer.ggml.pre", "qwen2");
+        List<String> tokens = new ArrayList<>();
+        int[] types = new int[vocab];
+        for (int i = 0; i < vocab; i++) {
+            tokens.add(prefix + i);
+            types[i] = 1;
+        }
+        w.putStrings("tokenizer.ggml.tokens", tokens);
+        w.putArray("tokenizer.ggml.token_type", GgufArray.ofInts(GgufValueType.INT32, types));
+        w.putStrings("tokenizer.ggml.merges", merges);
+        w.putUInt32("tokenizer.ggml.eos_token_id", vocab - 1);
     }
 }
