@@ -12,8 +12,12 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A persistent pool of worker threads for data-parallel kernels: {@link #parallelFor} splits a range
- * of rows (or heads, or experts) into one contiguous chunk per thread, runs them with the calling
- * thread taking part, and returns when all are done.
+ * of rows (or heads, or experts) into contiguous chunks, {@link #CHUNKS_PER_THREAD} per thread, that
+ * the threads (the caller among them) claim in turn from a shared counter, and returns when all are
+ * done. Claiming rather than one fixed share per thread keeps both cores busy to the end of a call when
+ * one of them is slowed (a descheduled vCPU, a JIT or GC thread on its core, a worker still waking):
+ * on this project's 2-vCPU machine (same JVM, alternating) decode ran 2-5% faster and prefill 7-30%
+ * faster than with fixed halves.
  *
  * <p>Made for per-token hot paths: threads are created once, a call allocates nothing, and hand-off
  * is a generation counter that workers spin on briefly (then park), so a matvec costs a few
@@ -21,7 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * from several threads (sessions sharing one model) queue on a fair lock, so each gets its turn in
  * arrival order and none is starved; a call made from inside a worker runs serially. A call's chunks
  * depend only on its range and the thread count, never on which caller or worker runs them, so
- * results are the same however calls interleave. {@link #close()} waits for the call in progress;
+ * results are the same however calls interleave or chunks are claimed. {@link #close()} waits for the call in progress;
  * calls queued behind it then fail with {@link IllegalStateException}.
  */
 public final class WorkerPool implements AutoCloseable {
@@ -41,10 +45,19 @@ public final class WorkerPool implements AutoCloseable {
     private final Worker[] workers;
     private final ReentrantLock callLock = new ReentrantLock(true);   // fair: FIFO among sessions
     private final AtomicInteger pending = new AtomicInteger();
+    /** The next unclaimed item of the call in progress. */
+    private final AtomicInteger next = new AtomicInteger();
+    /**
+     * Chunks per thread in a call ({@code -Dmoe4j.pool.chunksPerThread}; 1 gives each thread one fixed
+     * contiguous share, for side-by-side measurements). Eight keeps the claims (one atomic add each)
+     * rare while a slowed thread leaves at most an eighth of its share to the others.
+     */
+    static final int CHUNKS_PER_THREAD = Math.max(1, Integer.getInteger("moe4j.pool.chunksPerThread", 8));
 
     // the current call, published by the volatile write of `generation`
     private RangeTask task;
     private int total;
+    private int chunk;            // items per claimed chunk; 0: one fixed share per thread
     private volatile long generation;
     private volatile Throwable failure;
     private volatile boolean closed;
@@ -98,6 +111,9 @@ public final class WorkerPool implements AutoCloseable {
             }
             this.task = task;
             this.total = n;
+            long chunks = (long) threads * CHUNKS_PER_THREAD;
+            this.chunk = CHUNKS_PER_THREAD == 1 ? 0 : (int) ((n + chunks - 1) / chunks);
+            next.set(0);
             this.failure = null;
             pending.set(workers.length);
             generation = generation + 1;             // publishes task/total to the workers
@@ -137,6 +153,14 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runChunk(int index) {
+        int c = chunk;
+        if (c > 0) {
+            int n = total;
+            for (int start; (start = next.getAndAdd(c)) < n; ) {
+                task.run(start, Math.min(n, start + c), index);
+            }
+            return;
+        }
         long n = total;
         int start = (int) (n * index / threads);
         int end = (int) (n * (index + 1) / threads);

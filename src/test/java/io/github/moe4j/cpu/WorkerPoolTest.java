@@ -37,10 +37,8 @@ class WorkerPoolTest {
             try (WorkerPool pool = new WorkerPool(threads)) {
                 for (int n : new int[]{1, 2, 3, 7, 64, 1000, 4099}) {
                     AtomicIntegerArray hits = new AtomicIntegerArray(n);
-                    AtomicIntegerArray byThread = new AtomicIntegerArray(threads);
                     for (int rep = 0; rep < 20; rep++) {
                         pool.parallelFor(n, (start, end, thread) -> {
-                            byThread.incrementAndGet(thread);
                             for (int i = start; i < end; i++) {
                                 hits.incrementAndGet(i);
                             }
@@ -49,29 +47,49 @@ class WorkerPoolTest {
                     for (int i = 0; i < n; i++) {
                         assertEquals(20, hits.get(i), "threads " + threads + ", n " + n + ", index " + i);
                     }
-                    if (n >= threads) {
-                        for (int t = 0; t < threads; t++) {
-                            assertEquals(20, byThread.get(t), "every thread gets a chunk when n >= threads");
-                        }
-                    }
                 }
             }
         }
     }
 
     @Test
-    void chunksAreContiguousAndOrderedByThread() {
+    void chunksAreContiguousEqualAndCoverTheRange() {
         try (WorkerPool pool = new WorkerPool(3)) {
-            int[] starts = new int[3];
-            int[] ends = new int[3];
-            pool.parallelFor(10, (s, e, t) -> {
-                starts[t] = s;
-                ends[t] = e;
+            for (int n : new int[]{1, 5, 24, 100, 4099}) {
+                ConcurrentLinkedQueue<int[]> chunks = new ConcurrentLinkedQueue<>();
+                pool.parallelFor(n, (s, e, t) -> chunks.add(new int[]{s, e}));
+                int[][] sorted = chunks.stream().sorted((a, b) -> Integer.compare(a[0], b[0])).toArray(int[][]::new);
+                int size = (n + 3 * WorkerPool.CHUNKS_PER_THREAD - 1) / (3 * WorkerPool.CHUNKS_PER_THREAD);
+                int at = 0;
+                for (int[] c : sorted) {
+                    assertEquals(at, c[0], "n " + n + ": chunks tile the range in order");
+                    assertEquals(Math.min(n, at + size), c[1], "n " + n + ": every chunk but the last has " + size + " items");
+                    at = c[1];
+                }
+                assertEquals(n, at);
+            }
+        }
+    }
+
+    @Test
+    void aSlowThreadLeavesItsShareToTheOthers() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            AtomicIntegerArray byThread = new AtomicIntegerArray(3);
+            AtomicInteger sum = new AtomicInteger();
+            pool.parallelFor(240, (s, e, t) -> {
+                if (t == 0 && byThread.get(0) == 0) {
+                    try {
+                        Thread.sleep(300);          // the caller's first chunk stalls
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                byThread.addAndGet(t, e - s);
+                sum.addAndGet(e - s);
             });
-            assertEquals(0, starts[0]);
-            assertEquals(ends[0], starts[1]);
-            assertEquals(ends[1], starts[2]);
-            assertEquals(10, ends[2]);
+            assertEquals(240, sum.get());
+            assertTrue(byThread.get(0) < 80, "the stalled caller ran " + byThread.get(0)
+                    + " of 240 items; with fixed shares it would run 80");
         }
     }
 
@@ -81,7 +99,7 @@ class WorkerPoolTest {
             IllegalStateException boom = new IllegalStateException("boom");
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> pool.parallelFor(100, (s, en, t) -> {
-                        if (t == 1) {
+                        if (s <= 70 && 70 < en) {     // whichever thread claims item 70
                             throw boom;
                         }
                     }));
@@ -97,8 +115,12 @@ class WorkerPoolTest {
     void nestedCallsRunSerially() {
         try (WorkerPool pool = new WorkerPool(2)) {
             AtomicInteger inner = new AtomicInteger();
-            pool.parallelFor(4, (s, e, t) -> pool.parallelFor(10, (s2, e2, t2) -> inner.addAndGet(e2 - s2)));
-            assertEquals(20, inner.get(), "2 outer chunks x 10 inner items");
+            pool.parallelFor(4, (s, e, t) -> {
+                for (int i = s; i < e; i++) {
+                    pool.parallelFor(10, (s2, e2, t2) -> inner.addAndGet(e2 - s2));
+                }
+            });
+            assertEquals(40, inner.get(), "4 outer items x 10 inner items");
         }
     }
 
