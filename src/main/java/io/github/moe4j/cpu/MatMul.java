@@ -12,7 +12,7 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #matvec}: {@code y[yOff + r] = W[r] . x} for every row r, through the format's
  *       {@link DotKernel#dotRows}, rows split across the pool's threads in tiles of 4; each thread reads
- *       its share as two interleaved streams ({@link #dotRowsInterleaved}).</li>
+ *       its share as four interleaved streams ({@link #dotRowsInterleaved}).</li>
  *   <li>{@link #matmul}: {@code Y[yOff + t * yStride + r] = W[r] . x_t} for every row r and token t.
  *       From {@link #PANEL_MIN_TOKENS} tokens the activations are transposed once per call and each
  *       thread decodes 8 rows at a time, in column blocks, into a panel that {@link GemmPanel}'s
@@ -38,9 +38,9 @@ public final class MatMul implements WorkerPool.RangeTask {
      */
     static final boolean PANEL = !"false".equals(System.getProperty("moe4j.matmul.panel"));
     /** Rows taken from each stream of a matvec share in turn (see {@link #dotRowsInterleaved}); 0: rows in order. */
-    static final int STREAM_ROWS = Integer.getInteger("moe4j.matvec.streamRows", 2);
+    static final int STREAM_ROWS = Integer.getInteger("moe4j.matvec.streamRows", 1);
     /** Streams of a matvec share (1: rows in order). */
-    static final int STREAMS = Integer.getInteger("moe4j.matvec.streams", 2);
+    static final int STREAMS = Integer.getInteger("moe4j.matvec.streams", 4);
     /**
      * Fewer tokens than this fill too little of a token vector for the broadcast form (at 8 tokens a
      * 16-lane group is half used and still as fast as the dot form; 256-token micro-batches give each of
@@ -226,9 +226,11 @@ public final class MatMul implements WorkerPool.RangeTask {
      * each stream separately, so more weight lines are on their way from memory while the kernels
      * compute (one stream leaves the kernels waiting on memory: a Q6_K or Q8_0 matvec runs about twice
      * as fast from cache). Measured with 2 threads on an output-sized matrix (151,936 x 2,048, three
-     * copies): Q6_K 9.5-9.8 -> 10.8-13.5 GB/s, Q8_0 8.7 -> 10.5-11.2 GB/s, Q4_0 unchanged (its kernel is
-     * compute-bound); 3 or 4 streams measured the same as 2, 4 or 8 rows per turn no gain. Each row's
-     * result is unchanged.
+     * copies): 2 streams of 2 rows against rows in order, Q6_K 9.5-9.8 -> 10.8-13.5 GB/s, Q8_0 8.7 ->
+     * 10.5-11.2 GB/s. 4 streams of 1 row against 2 of 2 (303,872 x 2,048, alternating JVMs): Q6_K
+     * 10.8-13.5 -> 14.2-14.3, Q8_0 13.8-14.5 -> 14.8-15.0, Q4_K 10.5-11.6 -> 12.2, Q4_0 12.2 -> 13.1 GB/s;
+     * decode in one JVM, alternating: +2.6% (Q4_K_M), +8.5% (Q8_0), +4.7% (Q4_0). 3 streams measured as
+     * 4, 8 slower. Each row's result is unchanged.
      */
     private static void dotRowsInterleaved(DotKernel k, MemorySegment w, long offset, long rowBytes, int n,
                                            Activation x, int cols, float[] y, int yOff) {
