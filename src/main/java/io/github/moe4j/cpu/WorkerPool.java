@@ -25,8 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * from several threads (sessions sharing one model) queue on a fair lock, so each gets its turn in
  * arrival order and none is starved; a call made from inside a worker runs serially. A call's chunks
  * depend only on its range and the thread count, never on which caller or worker runs them, so
- * results are the same however calls interleave or chunks are claimed. {@link #close()} waits for the call in progress;
- * calls queued behind it then fail with {@link IllegalStateException}.
+ * results are the same however calls interleave or chunks are claimed. {@link #close()} waits for the
+ * call in progress; calls queued behind it then fail with {@link IllegalStateException}.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -156,8 +156,9 @@ public final class WorkerPool implements AutoCloseable {
         int c = chunk;
         if (c > 0) {
             int n = total;
-            for (int start; (start = next.getAndAdd(c)) < n; ) {
-                task.run(start, Math.min(n, start + c), index);
+            // start < 0: the counter wrapped past Integer.MAX_VALUE, long after every item was claimed
+            for (int start; (start = next.getAndAdd(c)) < n && start >= 0; ) {
+                task.run(start, start > n - c ? n : start + c, index);   // start + c may overflow
             }
             return;
         }

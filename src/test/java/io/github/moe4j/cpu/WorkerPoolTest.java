@@ -72,14 +72,30 @@ class WorkerPoolTest {
     }
 
     @Test
+    void theLargestRangeRunsOnceDespiteTheClaimCounterWrapping() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            java.util.concurrent.atomic.AtomicLong sum = new java.util.concurrent.atomic.AtomicLong();
+            pool.parallelFor(Integer.MAX_VALUE, (s, e, t) -> {
+                if (s < 0 || e < s) {
+                    throw new IllegalStateException("chunk [" + s + ", " + e + ")");
+                }
+                sum.addAndGet(e - s);
+            });
+            assertEquals(Integer.MAX_VALUE, sum.get());
+        }
+    }
+
+    @Test
     void aSlowThreadLeavesItsShareToTheOthers() {
         try (WorkerPool pool = new WorkerPool(3)) {
             AtomicIntegerArray byThread = new AtomicIntegerArray(3);
+            AtomicInteger stalled = new AtomicInteger(-1);
             AtomicInteger sum = new AtomicInteger();
             pool.parallelFor(240, (s, e, t) -> {
-                if (t == 0 && byThread.get(0) == 0) {
+                if (s == 0) {                       // whichever thread claims item 0 stalls there
+                    stalled.set(t);
                     try {
-                        Thread.sleep(300);          // the caller's first chunk stalls
+                        Thread.sleep(300);
                     } catch (InterruptedException ex) {
                         Thread.currentThread().interrupt();
                     }
@@ -88,8 +104,8 @@ class WorkerPoolTest {
                 sum.addAndGet(e - s);
             });
             assertEquals(240, sum.get());
-            assertTrue(byThread.get(0) < 80, "the stalled caller ran " + byThread.get(0)
-                    + " of 240 items; with fixed shares it would run 80");
+            int ran = byThread.get(stalled.get());
+            assertTrue(ran < 80, "the stalled thread ran " + ran + " of 240 items; with fixed shares it would run 80");
         }
     }
 
@@ -210,7 +226,7 @@ class WorkerPoolTest {
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread first = new Thread(() -> pool.parallelFor(2, (s, e, t) -> {
-            if (t == 0) {
+            if (s == 0) {                     // whichever thread claims item 0 holds the call open
                 inside.countDown();
                 try {
                     release.await();
