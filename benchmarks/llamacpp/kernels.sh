@@ -61,11 +61,10 @@ for t in 1 2; do
   while read -r ty v; do ms[$ty]=$v; done < <("$java" -jar "$jar" MatVecBenchmark -p type=Q6_K,Q4_K,Q8_0,Q4_0 \
       -p shape=151936x2048 -p op=matvec -p threads=$t -f 1 -wi 3 -i 5 -tu us \
       -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx3g" 2>/dev/null \
-    | awk '/^MatVecBenchmark/ || /MatVecBenchmark.matvec/ {for (i = 1; i <= NF; i++) if ($i ~ /^(Q6_K|Q4_K|Q8_0|Q4_0)$/) ty = $i; \
+    | awk '/^MatVecBenchmark\./ {for (i = 1; i <= NF; i++) if ($i ~ /^(Q6_K|Q4_K|Q8_0|Q4_0)$/) ty = $i; \
            for (i = NF; i > 0; i--) if ($i ~ /^[0-9.,]+$/) { sc = $(i - 2); break } ; gsub(",", "", sc); if (ty != "") print ty, sc }')
   for ty in Q6_K Q4_K Q8_0 Q4_0; do
-    lower="$(echo "$ty" | sed 's/_K$/_K/; s/Q/q/')"
-    python3 - "$t" "$ty" "${us[$lower]:-}" "${ms[$ty]:-}" <<'EOF'
+    python3 - "$t" "$ty" "${us[${ty/Q/q}]:-}" "${ms[$ty]:-}" <<'EOF'
 import sys
 t, ty, llama_us, moe_us = sys.argv[1:5]
 row_bytes = {"Q6_K": 8 * 210, "Q4_K": 8 * 144, "Q8_0": 64 * 34, "Q4_0": 64 * 18}[ty]
