@@ -81,7 +81,9 @@ public final class Activation {
                 if (type == GgmlType.Q8_K) {
                     ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
                     ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
-                    KQuant.splitQ4K(quantized, n, q4kSplit);
+                    if (DotKernels.WIDE) {               // Q4_KDot runs (512-bit vectors)
+                        KQuant.splitQ4K(quantized, n, q4kSplit);
+                    }
                 } else {
                     Q8Quantizer.quantize(type, f32, n, quantized, values, blockSums);   // writes the block sums too
                     this.type = type;
