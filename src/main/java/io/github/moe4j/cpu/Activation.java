@@ -79,8 +79,12 @@ public final class Activation {
                             + type + " block size " + type.blockSize());
                 }
                 if (type == GgmlType.Q8_K) {
-                    ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
-                    ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
+                    if (Simd.FL <= 16) {
+                        Q8Quantizer.quantizeQ8K(f32, n, quantized, values);   // bit for bit the reference
+                    } else {
+                        ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
+                        ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
+                    }
                     if (DotKernels.WIDE) {               // Q4_KDot runs (512-bit vectors)
                         KQuant.splitQ4K(quantized, n, q4kSplit);
                     }

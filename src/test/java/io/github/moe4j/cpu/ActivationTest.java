@@ -106,6 +106,54 @@ class ActivationTest {
         }
     }
 
+    /** Q8_K through {@link Q8Quantizer#quantizeQ8K}: bytes and values bit for bit the reference's. */
+    @Test
+    void q8KQuantizationIsBitForBitTheReference() {
+        long seed = KernelTesting.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[]{256, 2048, 4096}) {
+                for (int trial = 0; trial < 20; trial++) {
+                    float[] x = KernelTesting.activations(rnd, n);
+                    switch (trial % 5) {
+                        case 1 -> java.util.Arrays.fill(x, 0, 256, 0f);                  // all-zero block
+                        case 2 -> {                                                      // equal magnitudes, both signs
+                            x[rnd.nextInt(128)] = -50f;
+                            x[128 + rnd.nextInt(128)] = 50f;
+                            x[5] = Float.NaN;
+                        }
+                        case 3 -> {                                                      // exact halves after scaling
+                            x[0] = 127f;
+                            for (int j = 1; j < 256; j++) {
+                                x[j] = (rnd.nextInt(254) - 127) + 0.5f;
+                            }
+                        }
+                        case 4 -> {
+                            x[7] = Float.POSITIVE_INFINITY;
+                            x[300 % n] = Float.NaN;
+                            java.util.Arrays.fill(x, n - 256, n, Float.NaN);             // a block of NaN only
+                        }
+                        default -> {
+                        }
+                    }
+                    Activation a = new Activation(n, arena);
+                    a.set(x, 0, n, GgmlType.Q8_K);
+                    MemorySegment ref = arena.allocate(GgmlType.Q8_K.byteSize(n));
+                    ActivationQuant.quantizeQ8_K(x, 0, ref, 0, n);
+                    String where = "Q8_K x " + n + ", case " + trial % 5 + KernelTesting.seedNote(seed);
+                    long mismatch = ref.mismatch(a.quantized().asSlice(0, ref.byteSize()));
+                    assertEquals(-1L, mismatch, where + ": first differing byte");
+                    float[] deq = new float[n];
+                    ActivationQuant.dequantize(GgmlType.Q8_K, ref, 0, deq, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(Float.floatToRawIntBits(deq[i]), Float.floatToRawIntBits(a.values()[i]),
+                                where + ": value " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void badLengthsAndTypesAreRejected() {
         try (Arena arena = Arena.ofConfined()) {
