@@ -123,6 +123,24 @@ public final class Candidates {
         logit[b] = tl;
     }
 
+    /**
+     * The best of {@code logits[0, n)} as {@link #reset} then {@link #best} would choose it (highest logit,
+     * lowest id on ties, NaN never better), without copying the vocabulary into the candidates first: the
+     * greedy path of every decode step.
+     */
+    static int argmax(float[] logits, int n) {
+        int b = 0;
+        float bl = logits[0];
+        for (int i = 1; i < n; i++) {
+            float l = logits[i];
+            if (l > bl) {
+                bl = l;
+                b = i;
+            }
+        }
+        return b;
+    }
+
     /** The index of the best entry (highest logit, lowest id on ties). */
     public int best() {
         if (sorted) {

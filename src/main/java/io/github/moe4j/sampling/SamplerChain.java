@@ -53,10 +53,10 @@ public final class SamplerChain {
     public int sample(float[] logits) {
         penalties.apply(logits, vocab);
         bias.apply(logits, vocab);
-        cand.reset(logits, vocab);
         if (greedy) {
-            return cand.id(cand.best());
+            return Candidates.argmax(logits, vocab);
         }
+        cand.reset(logits, vocab);
         topK.apply(cand);
         topP.apply(cand);
         minP.apply(cand);

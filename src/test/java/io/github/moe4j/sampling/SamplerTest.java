@@ -170,6 +170,23 @@ class SamplerTest {
         assertEquals(0, biased.sample(new float[]{1f, 5f, 2f}));
     }
 
+    /** The greedy path's argmax picks what reset + best pick: ties to the lowest id, NaN never best. */
+    @Test
+    void greedyArgmaxIsTheCandidatesBest() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        Candidates c = new Candidates(64);
+        for (int t = 0; t < 2000; t++) {
+            int n = 1 + r.nextInt(64);
+            float[] l = new float[n];
+            for (int i = 0; i < n; i++) {
+                int k = r.nextInt(10);
+                l[i] = k == 0 ? Float.NaN : k == 1 ? Float.NEGATIVE_INFINITY : (float) r.nextInt(5);   // many ties
+            }
+            c.reset(l, n);
+            assertEquals(c.id(c.best()), Candidates.argmax(l, n), Arrays.toString(l));
+        }
+    }
+
     @Test
     void chainOrderTopKBeforeTemperature() {
         // top-k 1 leaves only the best whatever the temperature
