@@ -118,7 +118,6 @@ public final class Q4_KDot implements DotKernel {
         int nb = KQuant.check(GgmlType.Q4_K, w, offset, x, xElement, count, true);
         MemorySegment q8 = x.quantized();
         short[] xs = x.q4kSplit();
-        int xs0 = xElement;
         long y0 = (long) (xElement >>> 8) * KQuant.Q8K_BYTES;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
@@ -142,7 +141,7 @@ public final class Q4_KDot implements DotKernel {
             minAcc = bsums.fma(sm.rearrange(MINS), minAcc);
             for (int h = 0; h < 2; h++) {
                 IntVector wq = ByteVector.fromMemorySegment(B, w, blk + OFF_QS + 64L * h, LE).reinterpretAsInts();
-                int xi = xs0 + 256 * b + 128 * h;
+                int xi = xElement + 256 * b + 128 * h;
                 // nibbles of the even (bits 0..3) and odd (bits 8..11) byte of every short lane
                 ShortVector lowEven = wq.and(0x000F000F).reinterpretAsShorts();
                 ShortVector lowOdd = wq.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts();
