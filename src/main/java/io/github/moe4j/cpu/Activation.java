@@ -79,12 +79,8 @@ public final class Activation {
                             + type + " block size " + type.blockSize());
                 }
                 if (type == GgmlType.Q8_K) {
-                    if (Simd.FL <= 16) {
-                        Q8Quantizer.quantizeQ8K(f32, n, quantized, values);   // bit for bit the reference
-                    } else {
-                        ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
-                        ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
-                    }
+                    ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
+                    ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
                     KQuant.splitQ4K(quantized, n, q4kSplit);   // about 1 us per 2,048 values
                 } else {
                     Q8Quantizer.quantize(type, f32, n, quantized, values, blockSums);   // writes the block sums too

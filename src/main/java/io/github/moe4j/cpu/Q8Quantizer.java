@@ -6,7 +6,6 @@ import io.github.moe4j.tensor.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -71,54 +70,6 @@ final class Q8Quantizer {
                 sums[b] = Float.float16ToFloat(sh);
             } else {
                 sums[b] = sq * ds;
-            }
-        }
-    }
-
-    /**
-     * Q8_K, bit for bit {@link ActivationQuant#quantizeQ8_K} ({@code ggml}'s {@code quantize_row_q8_K_ref}),
-     * {@code n} values (a multiple of 256) of {@code x} into {@code dst} at byte 0, and the dequantized
-     * values {@code q * d} into {@code values}. As the reference: the block's value of largest magnitude
-     * (the first on ties; NaN never counts), {@code iscale = -127 / max}, {@code q = min(127, rint(iscale x))},
-     * {@code d = 1 / iscale}, bsums over 16 values; an all-zero block stores zeros.
-     */
-    static void quantizeQ8K(float[] x, int n, MemorySegment dst, float[] values) {
-        for (int b = 0; b < n / 256; b++) {
-            int xo = 256 * b;
-            long blk = (long) b * KQuant.Q8K_BYTES;
-            FloatVector m = FloatVector.zero(F);
-            for (int o = xo; o < xo + 256; o += FL) {
-                FloatVector a = FloatVector.fromArray(F, x, o).abs();
-                m = m.max(a.blend(0f, a.test(VectorOperators.IS_NAN)));
-            }
-            float amax = m.reduceLanes(VectorOperators.MAX);
-            if (amax == 0f) {
-                dst.asSlice(blk, KQuant.Q8K_BYTES).fill((byte) 0);
-                java.util.Arrays.fill(values, xo, xo + 256, 0f);
-                continue;
-            }
-            float max = 0f;
-            for (int o = xo; o < xo + 256; o += FL) {
-                VectorMask<Float> at = FloatVector.fromArray(F, x, o).abs().eq(amax);
-                if (at.anyTrue()) {
-                    max = x[o + at.firstTrue()];
-                    break;
-                }
-            }
-            float iscale = -127f / max;
-            float d = 1f / iscale;
-            dst.set(KQuant.F32, blk + KQuant.Q8K_D, d);
-            for (int s = 0; s < 16; s++) {
-                IntVector sum = IntVector.zero(I);
-                for (int o = xo + 16 * s; o < xo + 16 * s + 16; o += FL) {
-                    FloatVector r = FloatVector.fromArray(F, x, o).mul(iscale).add(MAGIC).sub(MAGIC).min(127f);
-                    IntVector q = (IntVector) r.convert(VectorOperators.F2I, 0);
-                    ((ByteVector) q.convertShape(VectorOperators.I2B, Simd.B, 0))
-                            .intoMemorySegment(dst, blk + KQuant.Q8K_QS + (o - xo), LE);
-                    ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(d).intoArray(values, o);   // NaN x: q 0
-                    sum = sum.add(q);
-                }
-                dst.set(Simd.I16, blk + KQuant.Q8K_BSUMS + 2L * s, (short) sum.reduceLanes(VectorOperators.ADD));
             }
         }
     }

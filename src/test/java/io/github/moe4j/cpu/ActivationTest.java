@@ -106,7 +106,7 @@ class ActivationTest {
         }
     }
 
-    /** Q8_K through {@link Q8Quantizer#quantizeQ8K}: bytes and values bit for bit the reference's. */
+    /** Q8_K: bytes and values bit for bit the reference, with zero blocks, ties, NaN and infinities. */
     @Test
     void q8KQuantizationIsBitForBitTheReference() {
         long seed = KernelTesting.seed();
