@@ -129,6 +129,9 @@ public final class Candidates {
      * greedy path of every decode step.
      */
     static int argmax(float[] logits, int n) {
+        if (n <= 0 || n > logits.length) {
+            throw new IllegalArgumentException("cannot pick from " + n + " of " + logits.length + " logits");
+        }
         int b = 0;
         float bl = logits[0];
         for (int i = 1; i < n; i++) {
