@@ -43,7 +43,9 @@ final class KQuant {
     // type (after reinterpret/convert), and the out-of-line op runs the Java fallback: heap arrays and
     // boxed vectors on every call (measured: 10 KB per 64-row Q6_K matvec). The vector-argument forms
     // dispatch at the kernel's own call site, whose profile sees one shape.
+    static final IntVector SHIFT4 = IntVector.broadcast(IntVector.SPECIES_512, 4);
     static final IntVector SHIFT8 = IntVector.broadcast(IntVector.SPECIES_512, 8);
+    static final IntVector SHIFT12 = IntVector.broadcast(IntVector.SPECIES_512, 12);
     static final IntVector SHIFT16 = IntVector.broadcast(IntVector.SPECIES_512, 16);
     static final ShortVector SHIFT8_S = ShortVector.broadcast(ShortVector.SPECIES_512, (short) 8);
     static final ShortVector S_FF = ShortVector.broadcast(ShortVector.SPECIES_512, (short) 0xFF);

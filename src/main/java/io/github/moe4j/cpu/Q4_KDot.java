@@ -127,15 +127,15 @@ public final class Q4_KDot implements DotKernel {
                 ShortVector xh = x1.blend(x0.rearrange(SWAP_HALVES), HIGH_HALF.not()).reinterpretAsShorts(); // [4h+1 | 4h+3]
                 // nibbles of the even (bits 0..3) and odd (bits 8..11) byte of every short lane
                 ShortVector lowEven = wq.and(0x000F000F).reinterpretAsShorts();
-                ShortVector lowOdd = wq.lanewise(LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-                ShortVector highEven = wq.lanewise(LSHR, 4).and(0x000F000F).reinterpretAsShorts();
-                ShortVector highOdd = wq.lanewise(LSHR, 12).and(0x000F000F).reinterpretAsShorts();
-                ShortVector xlEven = xl.and((short) 0xFF).lanewise(VectorOperators.XOR, (short) 0x80).sub((short) 0x80);
-                ShortVector xhEven = xh.and((short) 0xFF).lanewise(VectorOperators.XOR, (short) 0x80).sub((short) 0x80);
-                IntVector pl = lowEven.mul(xlEven).add(lowOdd.mul(xl.lanewise(ASHR, 8))).reinterpretAsInts();
-                IntVector ph = highEven.mul(xhEven).add(highOdd.mul(xh.lanewise(ASHR, 8))).reinterpretAsInts();
-                pl = pl.add(pl.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-                ph = ph.add(ph.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                ShortVector lowOdd = wq.lanewise(LSHR, KQuant.SHIFT8).and(0x000F000F).reinterpretAsShorts();
+                ShortVector highEven = wq.lanewise(LSHR, KQuant.SHIFT4).and(0x000F000F).reinterpretAsShorts();
+                ShortVector highOdd = wq.lanewise(LSHR, KQuant.SHIFT12).and(0x000F000F).reinterpretAsShorts();
+                ShortVector xlEven = xl.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
+                ShortVector xhEven = xh.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
+                IntVector pl = lowEven.mul(xlEven).add(lowOdd.mul(xl.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
+                IntVector ph = highEven.mul(xhEven).add(highOdd.mul(xh.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
+                pl = pl.add(pl.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16);
+                ph = ph.add(ph.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16);
                 acc0 = ((FloatVector) pl.convert(VectorOperators.I2F, 0)).fma(sm.rearrange(h == 0 ? LOW_H0 : LOW_H1), acc0);
                 acc1 = ((FloatVector) ph.convert(VectorOperators.I2F, 0)).fma(sm.rearrange(h == 0 ? HIGH_H0 : HIGH_H1), acc1);
             }

@@ -121,7 +121,7 @@ public final class Q5_KDot implements DotKernel {
                 IntVector bitLow = qhh.lanewise(LSHL, LEFT_LOW);
                 IntVector bitHigh = qhh.lanewise(LSHL, LEFT_HIGH);
                 IntVector low = wq.and(0x0F0F0F0F).or(bitLow.and(0x10101010));                    // 5-bit values
-                IntVector high = wq.lanewise(LSHR, 4).and(0x0F0F0F0F).or(bitHigh.and(0x10101010));
+                IntVector high = wq.lanewise(LSHR, KQuant.SHIFT4).and(0x0F0F0F0F).or(bitHigh.and(0x10101010));
                 ShortVector lowEven = low.and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector lowOdd = low.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector highEven = high.and(0x00FF00FF).reinterpretAsShorts();
