@@ -12,7 +12,8 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #matvec}: {@code y[yOff + r] = W[r] . x} for every row r, through the format's
  *       {@link DotKernel#dotRows}, rows split across the pool's threads in tiles of 4; each thread reads
- *       its share as four interleaved streams ({@link #dotRowsInterleaved}).</li>
+ *       its share in order with software prefetch ({@link #dotRowsPrefetched}), or, where that is not
+ *       available, as four interleaved streams ({@link #dotRowsInterleaved}).</li>
  *   <li>{@link #matmul}: {@code Y[yOff + t * yStride + r] = W[r] . x_t} for every row r and token t.
  *       From {@link #PANEL_MIN_TOKENS} tokens the activations are transposed once per call and each
  *       thread decodes 8 rows at a time, in column blocks, into a panel that {@link GemmPanel}'s
@@ -39,8 +40,12 @@ public final class MatMul implements WorkerPool.RangeTask {
     static final boolean PANEL = !"false".equals(System.getProperty("moe4j.matmul.panel"));
     /** Rows taken from each stream of a matvec share in turn (see {@link #dotRowsInterleaved}); 0: rows in order. */
     static final int STREAM_ROWS = Integer.getInteger("moe4j.matvec.streamRows", 1);
-    /** Streams of a matvec share (1: rows in order). */
-    static final int STREAMS = Integer.getInteger("moe4j.matvec.streams", 4);
+    /** Streams of a matvec share (1: rows in order, prefetched where {@link Prefetch} is available). */
+    static final int STREAMS = Integer.getInteger("moe4j.matvec.streams", Prefetch.ENABLED ? 1 : 4);
+    /** Bytes kept prefetched past the rows a matvec share is computing ({@link #dotRowsPrefetched}). */
+    static final long PREFETCH_AHEAD = Long.getLong("moe4j.prefetch.ahead", 2048);
+    /** Rows of a prefetched matvec share are computed in pieces of about this many bytes (at least a row). */
+    static final long PREFETCH_CHUNK = Long.getLong("moe4j.prefetch.chunk", 1024);
     /**
      * Fewer tokens than this fill too little of a token vector for the broadcast form (at 8 tokens a
      * 16-lane group is half used and still as fast as the dot form; 256-token micro-batches give each of
@@ -214,15 +219,56 @@ public final class MatMul implements WorkerPool.RangeTask {
             int r0 = (t - jobTile0[j]) * TILE;
             int r1 = Math.min((t1 - jobTile0[j]) * TILE, jobRows[j]);
             long rb = jobRowBytes[j];
-            dotRowsInterleaved(jobKernel[j], jobW[j], jobOffset[j] + r0 * rb, rb, r1 - r0, jobX[j], jobCols[j], jobY[j],
+            dotRowsShare(jobKernel[j], jobW[j], jobOffset[j] + r0 * rb, rb, r1 - r0, jobX[j], jobCols[j], jobY[j],
                     jobYOff[j] + r0);
             t = t1;
         }
     }
 
     /**
-     * {@code n} rows' dot products (a thread's share of a matvec) as {@link #STREAMS} streams over equal
-     * parts of the range, {@link #STREAM_ROWS} rows from each in turn. The hardware prefetchers follow
+     * {@code n} rows' dot products (a thread's share of a matvec): in order with {@link Prefetch} where it is
+     * available, else as {@link #STREAMS} interleaved streams. Each row's result is the same either way.
+     */
+    private static void dotRowsShare(DotKernel k, MemorySegment w, long offset, long rowBytes, int n,
+                                     Activation x, int cols, float[] y, int yOff) {
+        if (STREAMS > 1 && STREAM_ROWS > 0 && n >= 2 * STREAMS * STREAM_ROWS) {
+            dotRowsInterleaved(k, w, offset, rowBytes, n, x, cols, y, yOff);
+        } else if (Prefetch.ENABLED) {
+            dotRowsPrefetched(k, w, offset, rowBytes, n, x, cols, y, yOff);
+        } else {
+            k.dotRows(w, offset, rowBytes, n, x, 0, cols, y, yOff);
+        }
+    }
+
+    /**
+     * Rows in order, each piece of about {@link #PREFETCH_CHUNK} bytes preceded by a prefetch that keeps
+     * {@link #PREFETCH_AHEAD} bytes past it on their way from memory. The hardware prefetchers alone left
+     * the kernels waiting on memory; measured with 2 threads from memory (2,048 x 2,048, 1 GiB of copies,
+     * against the 4 interleaved streams of {@link #dotRowsInterleaved}): Q4_0 12.6 -> 14.3, Q4_K 11.8 ->
+     * 13.1, Q6_K 13.8 -> 17.5, Q8_0 15.1 -> 16.3 GB/s. Interleaved streams with prefetching were slower
+     * than either (Q4_0 12.0).
+     */
+    private static void dotRowsPrefetched(DotKernel k, MemorySegment w, long offset, long rowBytes, int n,
+                                          Activation x, int cols, float[] y, int yOff) {
+        long total = (long) n * rowBytes;
+        long fetched = Math.min(total, PREFETCH_AHEAD);
+        Prefetch.range(w, offset, fetched);
+        int piece = (int) Math.max(1, Math.min(n, PREFETCH_CHUNK / rowBytes));
+        for (int r = 0; r < n; r += piece) {
+            int m = Math.min(piece, n - r);
+            long end = Math.min(total, (long) (r + m) * rowBytes + PREFETCH_AHEAD);
+            if (end > fetched) {
+                Prefetch.range(w, offset + fetched, end - fetched);
+                fetched = end;
+            }
+            k.dotRows(w, offset + r * rowBytes, rowBytes, m, x, 0, cols, y, yOff + r);
+        }
+    }
+
+    /**
+     * {@code n} rows' dot products as {@link #STREAMS} streams over equal
+     * parts of the range, {@link #STREAM_ROWS} rows from each in turn (where {@link Prefetch} is not
+     * available). The hardware prefetchers follow
      * each stream separately, so more weight lines are on their way from memory while the kernels
      * compute (one stream leaves the kernels waiting on memory: a Q6_K or Q8_0 matvec runs about twice
      * as fast from cache). Measured with 2 threads on an output-sized matrix (151,936 x 2,048, three
@@ -230,16 +276,12 @@ public final class MatMul implements WorkerPool.RangeTask {
      * 10.5-11.2 GB/s. 4 streams of 1 row against 2 of 2 (303,872 x 2,048, alternating JVMs): Q6_K
      * 10.8-13.5 -> 14.2-14.3, Q8_0 13.8-14.5 -> 14.8-15.0, Q4_K 10.5-11.6 -> 12.2, Q4_0 12.2 -> 13.1 GB/s;
      * decode in one JVM, alternating: +2.6% (Q4_K_M), +8.5% (Q8_0), +4.7% (Q4_0). 3 streams measured as
-     * 4, 8 slower. Each row's result is unchanged.
+     * 4, 8 slower.
      */
     private static void dotRowsInterleaved(DotKernel k, MemorySegment w, long offset, long rowBytes, int n,
                                            Activation x, int cols, float[] y, int yOff) {
         int streams = STREAMS;
         int step = STREAM_ROWS;
-        if (streams <= 1 || step <= 0 || n < 2 * streams * step) {
-            k.dotRows(w, offset, rowBytes, n, x, 0, cols, y, yOff);
-            return;
-        }
         int per = n / streams;                 // rows of each stream but the last, which also takes the rest
         int i = 0;
         for (; i + step <= per; i += step) {
@@ -414,9 +456,9 @@ public final class MatMul implements WorkerPool.RangeTask {
         if (panel) {
             matmulPanel(r0, r1, thread);
         } else if (xb == null) {
-            dotRowsInterleaved(kernel, w, offset + r0 * rowBytes, rowBytes, r1 - r0, x, cols, y, yOff + r0);
+            dotRowsShare(kernel, w, offset + r0 * rowBytes, rowBytes, r1 - r0, x, cols, y, yOff + r0);
         } else if (xb.size() == 1) {        // one token: the matvec path (decoding to floats first is slower)
-            dotRowsInterleaved(kernel, w, offset + r0 * rowBytes, rowBytes, r1 - r0, xb.token(0), cols, y, yOff + r0);
+            dotRowsShare(kernel, w, offset + r0 * rowBytes, rowBytes, r1 - r0, xb.token(0), cols, y, yOff + r0);
         } else if (kernel.decodes()) {
             matmulDecoded(r0, r1, rows[thread], mins[thread]);
         } else {
