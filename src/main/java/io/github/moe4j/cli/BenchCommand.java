@@ -85,16 +85,20 @@ final class BenchCommand implements Callable<Integer> {
             double[] tg = new double[reps];
             long kv;
             long scratch;
+            CpuAccounting.Snapshot before;
+            CpuAccounting.Window cpu;
             try (SessionImpl s = (SessionImpl) m.newSession(SessionOptions.builder().contextLength(ctx).build())) {
                 kv = s.kvBytes();
                 scratch = s.scratchBytes();
                 s.generateTokens(prompt, greedy, null, true);     // warm-up
+                before = CpuAccounting.take();
                 for (int r = 0; r < reps; r++) {
                     s.reset();
                     Generation g = s.generateTokens(prompt, greedy, null, true);
                     pp[r] = g.stats().promptTokensPerSecond();
                     tg[r] = g.stats().generatedTokensPerSecond();
                 }
+                cpu = CpuAccounting.between(before, CpuAccounting.take());
             }
             String name = model.getFileName().toString();
             String desc = info.architecture() + " " + (info.fileType() == null ? "?" : info.fileType());
@@ -109,13 +113,15 @@ final class BenchCommand implements Callable<Integer> {
                     "memory: KV cache %.1f MiB (context %d), other session buffers %.1f MiB; resident %d MiB = %d MiB"
                             + " anonymous (heap, JIT, buffers) + %d MiB of mapped file pages (the weights read so far)",
                     kv / 1048576.0, ctx, scratch / 1048576.0, rss, anon, file));
+            out.println(cpu.describe());
             if (json) {
                 out.println(String.format(Locale.ROOT,
                         "{\"model\": %s, \"threads\": %d, \"pp\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f},"
                                 + " \"tg\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f}, \"rss_mb\": %d,"
-                                + " \"rss_anon_mb\": %d, \"rss_file_mb\": %d, \"kv_mb\": %.3f, \"scratch_mb\": %.3f}",
+                                + " \"rss_anon_mb\": %d, \"rss_file_mb\": %d, \"kv_mb\": %.3f, \"scratch_mb\": %.3f,"
+                                + " \"cpu\": %s}",
                         quote(name), info.threads(), nPrompt, mean(pp), sd(pp), nGen, mean(tg), sd(tg), rss,
-                        anon, file, kv / 1048576.0, scratch / 1048576.0));
+                        anon, file, kv / 1048576.0, scratch / 1048576.0, cpu.json()));
             }
             out.flush();
         }

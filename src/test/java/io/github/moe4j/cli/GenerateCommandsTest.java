@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -61,6 +62,17 @@ class GenerateCommandsTest {
         assertEquals(0, r.exitCode(), r.err());
         JsonObject j = JsonParser.parseString(r.out().lines().toList().getLast()).getAsJsonObject();
         assertEquals(0.0, j.getAsJsonObject("pp").get("sd").getAsDouble());
+        if (Files.isDirectory(Path.of("/proc/self/task"))) {
+            // where the measured runs' CPU time went: this process, its JIT and GC threads, the hypervisor
+            JsonObject cpu = j.getAsJsonObject("cpu");
+            assertTrue(cpu.get("seconds").getAsDouble() > 0, cpu.toString());
+            assertTrue(cpu.get("process_cpus").getAsDouble() > 0, cpu.toString());
+            assertTrue(cpu.get("jit_s").getAsDouble() >= 0, cpu.toString());
+            assertTrue(cpu.get("gc_s").getAsDouble() >= 0, cpu.toString());
+            double steal = cpu.get("steal_pct").getAsDouble();
+            assertTrue(steal >= 0 && steal <= 100, cpu.toString());
+            assertTrue(r.out().contains("cpu during the measured runs"), r.out());
+        }
         CliRunner tooLong = CliRunner.run("bench", "-m", p.toString(), "-p", "120", "-n", "64");
         assertEquals(1, tooLong.exitCode());
         assertTrue(tooLong.err().contains("context"), tooLong.err());
