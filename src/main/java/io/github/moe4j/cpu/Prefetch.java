@@ -87,9 +87,13 @@ final class Prefetch {
     private Prefetch() {
     }
 
+    /** The most one call prefetches (more would not stay in the caches, and a critical downcall should be short). */
+    static final long MAX_BYTES = 1 << 20;
+
     /**
      * Asks the CPU to bring bytes {@code [offset, offset + bytes)} of {@code s} into its caches, clipped to
-     * the segment. Does nothing when prefetching is off, for heap segments, or for an empty range.
+     * the segment and to {@link #MAX_BYTES}. Does nothing when prefetching is off, for heap segments, or
+     * for an empty range.
      */
     static void range(MemorySegment s, long offset, long bytes) {
         if (!ENABLED || bytes <= 0 || !s.isNative()) {
@@ -97,6 +101,7 @@ final class Prefetch {
         }
         long from = Math.max(0, offset);
         long to = Math.min(s.byteSize(), offset > Long.MAX_VALUE - bytes ? Long.MAX_VALUE : offset + bytes);
+        to = Math.min(to, from + MAX_BYTES);
         if (from < to) {
             call(s.address() + from, to - from);
         }
