@@ -61,6 +61,11 @@ const pairText = xs => xs.length ? `${f(median(xs), 2)}x (${xs.map(x => f(x, 2))
 console.log("");
 console.log(`moe4j / llama.cpp: pp ${f(ratio.pp, 2)}x, tg ${f(ratio.tg, 2)}x` + (moe.tg_runs ? "" : "  (no moe4j runs)"));
 console.log(`paired runs, median (each pair): pp ${pairText(pairs.pp)}, tg ${pairText(pairs.tg)}`);
+// where each moe4j run's CPU time went (bench's "cpu" object, from /proc): a slow run says here whether it
+// lost its CPUs to the JIT, the GC or the hypervisor, or had them all and still got less done
+runs.filter(r => r.engine === "moe4j" && r.cpu).forEach((r, i) => console.log(`moe4j run ${i + 1}: tg ${f(r.tg?.tok_s)} tok/s;`
+    + ` ${f(r.cpu.process_cpus, 2)} CPUs busy over ${f(r.cpu.seconds)} s, JIT ${f(r.cpu.jit_s, 2)} s,`
+    + ` GC ${f(r.cpu.gc_s, 2)} s, steal ${f(r.cpu.steal_pct, 1)}%`));
 console.log(JSON.stringify({model: first.model, threads, pp_n: ppN, tg_n: tgN, bandwidth_gbs: bw,
     active_bytes: active.active_bytes, roofline_tg_tok_s: rooflineTg, llama_cpp: llama, moe4j: moe, ratio,
     paired_ratio: {pp: median(pairs.pp), tg: median(pairs.tg), pp_pairs: pairs.pp, tg_pairs: pairs.tg}}));
