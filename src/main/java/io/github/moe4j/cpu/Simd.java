@@ -36,6 +36,14 @@ final class Simd {
     /** Shift counts as constant vectors (why: see the note in {@link KQuant} on scalar shift counts). */
     private static final IntVector SHIFT13 = IntVector.broadcast(I, 13);
     private static final IntVector SHIFT16 = IntVector.broadcast(I, 16);
+    // halfToFloat's constants as vectors: the scalar-operand forms (and(int), lanewise(op, int, mask),
+    // compare(op, int), mul(float)) reach the vector code through a JDK call site whose type profile every
+    // kernel shares, and C2 may leave them to the boxing fallback (see KQuant)
+    private static final IntVector HALF_BITS = IntVector.broadcast(I, 0x8FFFE000);
+    private static final IntVector EXP_ALL = IntVector.broadcast(I, 0x7F800000);
+    private static final IntVector ABS_BITS = IntVector.broadcast(I, 0x7FFFFFFF);
+    private static final IntVector HALF_INF = IntVector.broadcast(I, 0x47800000);
+    private static final FloatVector TWO_112 = FloatVector.broadcast(F, 0x1p112f);
     /**
      * Doubles of the float shape (FL / 2 lanes): sums of float lanes are taken by widening the two
      * halves to double, where they are exact in practice and so independent of the order in which the
@@ -104,9 +112,9 @@ final class Simd {
      */
     static FloatVector halfToFloat(ShortVector h) {
         IntVector i = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);   // sign-extended
-        FloatVector f = i.lanewise(VectorOperators.LSHL, SHIFT13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+        FloatVector f = i.lanewise(VectorOperators.LSHL, SHIFT13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
         IntVector bits = f.reinterpretAsInts();
-        return bits.lanewise(VectorOperators.OR, 0x7F800000, bits.and(0x7FFFFFFF).compare(VectorOperators.GE, 0x47800000))
+        return bits.lanewise(VectorOperators.OR, EXP_ALL, bits.and(ABS_BITS).compare(VectorOperators.GE, HALF_INF))
                 .reinterpretAsFloats();
     }
 
