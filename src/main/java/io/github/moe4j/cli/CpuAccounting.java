@@ -50,7 +50,6 @@ final class CpuAccounting {
     static Snapshot take() {
         long nanos = System.nanoTime();
         try {
-            long process = 0;
             long jit = 0;
             long gc = 0;
             try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
@@ -70,7 +69,7 @@ final class CpuAccounting {
                     }
                 }
             }
-            process = threadTicks(Files.readString(Path.of("/proc/self/stat")));
+            long process = threadTicks(Files.readString(Path.of("/proc/self/stat")));
             long[] cpu = machineTicks(Files.readAllLines(Path.of("/proc/stat")).get(0));
             return new Snapshot(true, nanos, process, jit, gc, cpu[0], cpu[1]);
         } catch (IOException | RuntimeException e) {

@@ -251,8 +251,7 @@ public final class MatMul implements WorkerPool.RangeTask {
     private static void dotRowsPrefetched(DotKernel k, MemorySegment w, long offset, long rowBytes, int n,
                                           Activation x, int cols, float[] y, int yOff) {
         long total = (long) n * rowBytes;
-        long fetched = Math.min(total, PREFETCH_AHEAD);
-        Prefetch.range(w, offset, fetched);
+        long fetched = 0;
         int piece = (int) Math.max(1, Math.min(n, PREFETCH_CHUNK / rowBytes));
         for (int r = 0; r < n; r += piece) {
             int m = Math.min(piece, n - r);
