@@ -2,6 +2,7 @@ package io.github.moe4j.cli;
 
 import io.github.moe4j.api.GenerateOptions;
 import io.github.moe4j.api.Generation;
+import io.github.moe4j.api.KvCacheType;
 import io.github.moe4j.api.LoadOptions;
 import io.github.moe4j.api.Model;
 import io.github.moe4j.api.ModelInfo;
@@ -46,6 +47,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", defaultValue = "3", description = "repetitions (default 3)")
     int reps;
 
+    @Option(names = {"-ctk", "--cache-type"}, paramLabel = "TYPE", defaultValue = "F16",
+            description = "KV cache element type, F16 or F32 (default F16: llama-bench's default, so that both"
+                    + " read the same cache bytes per token; sessions default to F32)")
+    KvCacheType cacheType;
+
     @Option(names = "--json", description = "print one JSON object as the last line")
     boolean json;
 
@@ -87,7 +93,8 @@ final class BenchCommand implements Callable<Integer> {
             long scratch;
             CpuAccounting.Snapshot before;
             CpuAccounting.Window cpu;
-            try (SessionImpl s = (SessionImpl) m.newSession(SessionOptions.builder().contextLength(ctx).build())) {
+            try (SessionImpl s = (SessionImpl) m.newSession(SessionOptions.builder().contextLength(ctx)
+                    .kvCacheType(cacheType).build())) {
                 kv = s.kvBytes();
                 scratch = s.scratchBytes();
                 s.generateTokens(prompt, greedy, null, true);     // warm-up
@@ -110,18 +117,18 @@ final class BenchCommand implements Callable<Integer> {
             long anon = statusMb("RssAnon:");
             long file = statusMb("RssFile:");
             out.println(String.format(Locale.ROOT,
-                    "memory: KV cache %.1f MiB (context %d), other session buffers %.1f MiB; resident %d MiB = %d MiB"
+                    "memory: KV cache %.1f MiB (%s, context %d), other session buffers %.1f MiB; resident %d MiB = %d MiB"
                             + " anonymous (heap, JIT, buffers) + %d MiB of mapped file pages (the weights read so far)",
-                    kv / 1048576.0, ctx, scratch / 1048576.0, rss, anon, file));
+                    kv / 1048576.0, cacheType, ctx, scratch / 1048576.0, rss, anon, file));
             out.println(cpu.describe());
             if (json) {
                 out.println(String.format(Locale.ROOT,
                         "{\"model\": %s, \"threads\": %d, \"pp\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f},"
                                 + " \"tg\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f}, \"rss_mb\": %d,"
-                                + " \"rss_anon_mb\": %d, \"rss_file_mb\": %d, \"kv_mb\": %.3f, \"scratch_mb\": %.3f,"
+                                + " \"rss_anon_mb\": %d, \"rss_file_mb\": %d, \"kv_type\": \"%s\", \"kv_mb\": %.3f, \"scratch_mb\": %.3f,"
                                 + " \"cpu\": %s}",
                         quote(name), info.threads(), nPrompt, mean(pp), sd(pp), nGen, mean(tg), sd(tg), rss,
-                        anon, file, kv / 1048576.0, scratch / 1048576.0, cpu.json()));
+                        anon, file, cacheType, kv / 1048576.0, scratch / 1048576.0, cpu.json()));
             }
             out.flush();
         }

@@ -63,6 +63,7 @@ public final class Main implements Runnable {
 
     private static int execute(Main main, String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(main);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);     // --cache-type f16, as llama.cpp spells it
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -47,7 +47,7 @@ class GenerateCommandsTest {
         assertTrue(j.get("rss_mb").getAsLong() > 0);
         assertTrue(j.get("rss_anon_mb").getAsLong() > 0);
         assertTrue(j.get("rss_file_mb").getAsLong() >= 0);
-        // the KV cache of -p + -n + 1 positions in f32, and the session's other buffers, both measured
+        // the KV cache of -p + -n + 1 positions, and the session's other buffers, both measured
         assertTrue(j.get("kv_mb").getAsDouble() > 0, j.toString());
         assertTrue(j.get("scratch_mb").getAsDouble() > 0, j.toString());
     }
@@ -73,6 +73,16 @@ class GenerateCommandsTest {
             assertTrue(steal >= 0 && steal <= 100, cpu.toString());
             assertTrue(r.out().contains("cpu during the measured runs"), r.out());
         }
+        // the KV cache is f16 by default, as llama-bench's; -ctk f32 doubles it
+        assertEquals("F16", j.get("kv_type").getAsString(), j.toString());
+        CliRunner f32 = CliRunner.run("bench", "-m", p.toString(), "-p", "8", "-n", "4", "-r", "1", "-ctk", "f32", "--json");
+        assertEquals(0, f32.exitCode(), f32.err());
+        JsonObject j32 = JsonParser.parseString(f32.out().lines().toList().getLast()).getAsJsonObject();
+        assertEquals("F32", j32.get("kv_type").getAsString(), j32.toString());
+        assertEquals(2 * j.get("kv_mb").getAsDouble(), j32.get("kv_mb").getAsDouble(), 1e-3, j32.toString());
+        CliRunner badKv = CliRunner.run("bench", "-m", p.toString(), "-ctk", "q8_0");
+        assertEquals(2, badKv.exitCode(), badKv.err());
+        assertTrue(badKv.err().contains("--cache-type") || badKv.err().contains("-ctk"), badKv.err());
         CliRunner tooLong = CliRunner.run("bench", "-m", p.toString(), "-p", "120", "-n", "64");
         assertEquals(1, tooLong.exitCode());
         assertTrue(tooLong.err().contains("context"), tooLong.err());

@@ -109,6 +109,9 @@ class DotKernelsTest {
                         double tol = KernelTesting.tolerance(KernelTesting.absProducts(f, w, r * rowBytes, x, 0, cols), cols);
                         assertTrue(Math.abs(y[1 + r] - ref) <= tol, t + " row " + r + " of " + rows + ": " + y[1 + r]
                                 + " vs " + ref + KernelTesting.seedNote(seed));
+                        // rows taken together (Q4_K, Q6_K pair them) give each row exactly its own dot
+                        assertEquals(k.dot(w, r * rowBytes, x, 0, cols), y[1 + r], t + " row " + r + " of " + rows
+                                + ": dotRows differs from dot" + KernelTesting.seedNote(seed));
                     }
                     assertEquals(0f, y[0]);
                     assertEquals(0f, y[rows + 1]);
