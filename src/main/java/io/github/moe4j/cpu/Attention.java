@@ -111,9 +111,16 @@ public final class Attention {
         int sb = KB * Math.max(dk, dv);
         float scale = p.scale();
 
+        // an f16 cache's rows of this head are read once per token, long after they were written and
+        // 1-2 KiB apart (the other heads' rows between them): the hardware prefetchers leave attention
+        // waiting on memory, so the K rows are requested together up front, the V rows block by block
+        // while the scores are computed
+        prefetchRows(k, lo, nk, kvh);
+
         // scores[t][j] = scale * q_t . k_j
         for (int jb = 0; jb < nk; jb += KB) {
             int nb = Math.min(KB, nk - jb);
+            prefetchRows(v, lo + jb, nb, kvh);
             switch (k) {
                 case KvStore.F32 kf -> scoreBlock(q, qBase, c, dk, kf.data(), (int) kf.index(lo + jb, kvh),
                         kf.rowStride(), nb, scratch, sb + jb, nk, scale);
@@ -150,6 +157,19 @@ public final class Attention {
                     convertRows(vh, lo + jb, kvh, nb, scratch);
                     valueBlock(scratch, sb + jb, nk, c, scratch, 0, dv, nb, out, outBase, dv);
                 }
+            }
+        }
+    }
+
+    /**
+     * Starts rows {@code pos .. pos + n - 1} of one head of an f16 cache on their way into the cache ({@link
+     * Prefetch}); nothing for an f32 cache (heap memory, which the prefetch routine cannot be given).
+     */
+    private static void prefetchRows(KvStore s, int pos, int n, int head) {
+        if (Prefetch.ENABLED && s instanceof KvStore.F16 h) {
+            long bytes = 2L * h.headDim();
+            for (int j = 0; j < n; j++) {
+                Prefetch.range(h.data(), 2 * h.index(pos + j, head), bytes);
             }
         }
     }

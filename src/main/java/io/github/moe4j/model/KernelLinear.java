@@ -95,6 +95,11 @@ public final class KernelLinear implements Linear {
     }
 
     @Override
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
     public void parallelFor(int n, WorkerPool.RangeTask task) {
         pool.parallelFor(n, task);
     }

@@ -59,6 +59,11 @@ public interface Linear {
         }
     }
 
+    /** Threads {@link #parallelFor} splits a range across (1: it runs on the caller). */
+    default int threads() {
+        return 1;
+    }
+
     /**
      * Runs {@code task} over {@code [0, n)}, split across this implementation's threads when it has
      * several (chunks get distinct thread indices), and waits for it.
