@@ -55,6 +55,8 @@ public final class Q4_KDot implements DotKernel {
     private static final VectorShuffle<Long> SWAP_HALVES = VectorShuffle.fromOp(L, i -> i ^ 4);
     private static final VectorMask<Long> HIGH_HALF = VectorMask.fromLong(L, 0xF0L);
     private static final VectorMask<Float> HIGH_8 = VectorMask.fromLong(F, 0xFF00L);
+    /** The low nibble of each short's low byte, as a vector, not a scalar operand (see {@link KQuant}). */
+    private static final IntVector NIBBLES = IntVector.broadcast(I, 0x000F000F);
     /**
      * Lanes of {@code [d yd sc_0..7, dmin yd m_0..7]} to multiply int lanes 0..7 / 8..15 with: sub-blocks
      * (4h, 4h+2) for the low nibbles, (4h+1, 4h+3) for the high ones; and m_(j/2) for bsums[j].
@@ -93,6 +95,18 @@ public final class Q4_KDot implements DotKernel {
         KQuantDecode.q4K(w, offset, count, dst, dstOff);
     }
 
+    /**
+     * The same loop as {@link DotKernel#dotRows}'s default, compiled for this class alone (see {@link KQuant}:
+     * the default method's call to {@code dot} is shared by every K-quant kernel).
+     */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int rows, Activation x, int xElement,
+                        int count, float[] y, int yOff) {
+        for (int r = 0; r < rows; r++) {
+            y[yOff + r] = dot(w, offset + r * rowBytes, x, xElement, count);
+        }
+    }
+
     @Override
     public float dot(MemorySegment w, long offset, Activation x, int xElement, int count) {
         int nb = KQuant.check(GgmlType.Q4_K, w, offset, x, xElement, count, true);
@@ -115,7 +129,7 @@ public final class Q4_KDot implements DotKernel {
             // [d yd sc_0..7, dmin yd m_0..7]
             FloatVector sm = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, KQuant.scales(u0, u2))
                     .withLane(1, KQuant.mins(u1, u2)).reinterpretAsBytes().convertShape(VectorOperators.B2F, F, 0))
-                    .mul(FloatVector.broadcast(F, dy).blend(my, HIGH_8));
+                    .mul(FloatVector.broadcast(F, dy).blend(FloatVector.broadcast(F, my), HIGH_8));
             FloatVector bsums = (FloatVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, q8,
                     y + KQuant.Q8K_BSUMS, LE).convertShape(VectorOperators.S2F, F, 0);
             minAcc = bsums.fma(sm.rearrange(MINS), minAcc);
@@ -126,10 +140,10 @@ public final class Q4_KDot implements DotKernel {
                 ShortVector xl = x0.blend(x1.rearrange(SWAP_HALVES), HIGH_HALF).reinterpretAsShorts(); // [4h | 4h+2]
                 ShortVector xh = x1.blend(x0.rearrange(SWAP_HALVES), HIGH_HALF.not()).reinterpretAsShorts(); // [4h+1 | 4h+3]
                 // nibbles of the even (bits 0..3) and odd (bits 8..11) byte of every short lane
-                ShortVector lowEven = wq.and(0x000F000F).reinterpretAsShorts();
-                ShortVector lowOdd = wq.lanewise(LSHR, KQuant.SHIFT8).and(0x000F000F).reinterpretAsShorts();
-                ShortVector highEven = wq.lanewise(LSHR, KQuant.SHIFT4).and(0x000F000F).reinterpretAsShorts();
-                ShortVector highOdd = wq.lanewise(LSHR, KQuant.SHIFT12).and(0x000F000F).reinterpretAsShorts();
+                ShortVector lowEven = wq.and(NIBBLES).reinterpretAsShorts();
+                ShortVector lowOdd = wq.lanewise(LSHR, KQuant.SHIFT8).and(NIBBLES).reinterpretAsShorts();
+                ShortVector highEven = wq.lanewise(LSHR, KQuant.SHIFT4).and(NIBBLES).reinterpretAsShorts();
+                ShortVector highOdd = wq.lanewise(LSHR, KQuant.SHIFT12).and(NIBBLES).reinterpretAsShorts();
                 ShortVector xlEven = xl.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
                 ShortVector xhEven = xh.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
                 IntVector pl = lowEven.mul(xlEven).add(lowOdd.mul(xl.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
