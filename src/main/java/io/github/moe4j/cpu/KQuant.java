@@ -28,13 +28,6 @@ import java.nio.ByteOrder;
  *       Vector API call costs a few hundred nodes while being parsed. So each kernel keeps its vector code
  *       in one loop body that appears once in the bytecode (an inner loop of 2 trips, which C2 unrolls
  *       fully), and scalar helpers stay small.</li>
- *   <li>Each kernel overrides {@link DotKernel#dotRows} with the default's own loop. The default method is
- *       one method for all of them: its {@code dot} call site sees Q4_K and Q6_K rows in a Q4_K_M model,
- *       and C2, inlining both kernels into one compilation, ran out of that budget partway through the
- *       second. Whether it did depended on the profile at the moment of compilation: about one decode
- *       process in five compiled Q6_K's pair sums to the boxing fallback (JFR: int[] allocated at those
- *       lines, 0.2-0.8 s of GC in a 10 s run, decode 35% slower). With its own loop each kernel is
- *       inlined alone.</li>
  * </ul>
  */
 final class KQuant {

@@ -78,18 +78,6 @@ public final class Q2_KDot implements DotKernel {
         return GgmlType.Q8_K;
     }
 
-    /**
-     * The same loop as {@link DotKernel#dotRows}'s default, compiled for this class alone (see {@link KQuant}:
-     * the default method's call to {@code dot} is shared by every K-quant kernel).
-     */
-    @Override
-    public void dotRows(MemorySegment w, long offset, long rowBytes, int rows, Activation x, int xElement,
-                        int count, float[] y, int yOff) {
-        for (int r = 0; r < rows; r++) {
-            y[yOff + r] = dot(w, offset + r * rowBytes, x, xElement, count);
-        }
-    }
-
     @Override
     public float dot(MemorySegment w, long offset, Activation x, int xElement, int count) {
         int nb = KQuant.check(GgmlType.Q2_K, w, offset, x, xElement, count, true);

@@ -68,9 +68,8 @@ public final class Q6_KDot implements DotKernel {
 
     /**
      * The loop's masks and constants as vectors: the scalar-operand forms ({@code and(int)}, {@code mul(float)})
-     * go through JDK code whose profile every kernel shares, see {@link KQuant}. With them, one decode process
-     * in several compiled this loop with its last operations left to the boxing fallback (JFR: int[] allocated
-     * at the pair sums, 0.2-0.8 s of GC in a 10 s run, decode 35% slower).
+     * go through JDK code whose profile every kernel shares, see {@link KQuant}. (Not a cure for the decode
+     * processes in which C2 leaves this loop's pair sums to the boxing fallback: see docs/PERFORMANCE.md.)
      */
     private static final IntVector NIBBLES = IntVector.broadcast(I, 0x0F0F0F0F);
     private static final IntVector BITS_45 = IntVector.broadcast(I, 0x30303030);
@@ -103,18 +102,6 @@ public final class Q6_KDot implements DotKernel {
     @Override
     public void decode(MemorySegment w, long offset, int count, float[] dst, int dstOff, float[] mins, int minsOff) {
         KQuantDecode.q6K(w, offset, count, dst, dstOff);
-    }
-
-    /**
-     * The same loop as {@link DotKernel#dotRows}'s default, compiled for this class alone (see {@link KQuant}:
-     * the default method's call to {@code dot} is shared by every K-quant kernel).
-     */
-    @Override
-    public void dotRows(MemorySegment w, long offset, long rowBytes, int rows, Activation x, int xElement,
-                        int count, float[] y, int yOff) {
-        for (int r = 0; r < rows; r++) {
-            y[yOff + r] = dot(w, offset + r * rowBytes, x, xElement, count);
-        }
     }
 
     @Override
