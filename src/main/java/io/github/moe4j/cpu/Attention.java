@@ -115,12 +115,16 @@ public final class Attention {
         // 1-2 KiB apart (the other heads' rows between them): the hardware prefetchers leave attention
         // waiting on memory, so the K rows are requested together up front, the V rows block by block
         // while the scores are computed
+        // (deepseek2 MLA's V is a view of the K rows: fetched with them)
         prefetchRows(k, lo, nk, kvh);
+        boolean vOwnRows = !(k instanceof KvStore.F16 kh && v instanceof KvStore.F16 vh && kh.data() == vh.data());
 
         // scores[t][j] = scale * q_t . k_j
         for (int jb = 0; jb < nk; jb += KB) {
             int nb = Math.min(KB, nk - jb);
-            prefetchRows(v, lo + jb, nb, kvh);
+            if (vOwnRows) {
+                prefetchRows(v, lo + jb, nb, kvh);
+            }
             switch (k) {
                 case KvStore.F32 kf -> scoreBlock(q, qBase, c, dk, kf.data(), (int) kf.index(lo + jb, kvh),
                         kf.rowStride(), nb, scratch, sb + jb, nk, scale);

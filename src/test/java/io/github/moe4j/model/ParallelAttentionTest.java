@@ -35,20 +35,20 @@ class ParallelAttentionTest {
 
     @Test
     void groupsAcrossThreadsGiveEveryHeadItsOwnAttention(@TempDir Path dir) throws Exception {
-        Path p = dir.resolve("tiny.gguf");
         // 4 query heads in 2 groups of 2: whole groups for 1 or 2 threads, single heads for 3 or 4
-        TinyModels.qwen3moe(5).putUInt32("qwen3moe.context_length", 512)
-                .putUInt32("qwen3moe.attention.key_length", 32).putUInt32("qwen3moe.attention.value_length", 32).write(p);
+        Path p = tinyModel(dir);
+        int nHead = 4;
+        int nHeadKv = 2;
+        int d = HEAD_DIM;
+        int nCtx = 400;
+        int pos = 299;
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
         for (KvType kv : KvType.values()) {
             for (int threads : new int[]{1, 2, 3, 4}) {
                 try (GgufModel g = GgufModel.open(p); WorkerPool pool = new WorkerPool(threads)) {
-                    Decoder m = Architectures.load(g, new KernelLinear(pool));
-                    DecoderState s = m.newState(400, kv);
-                    int nHead = 4;
-                    int d = 32;
-                    int pos = 299;
-                    float[] row = new float[2 * d];
+                    KernelLinear lin = new KernelLinear(pool);
+                    DecoderState s = Architectures.load(g, lin).newState(nCtx, kv);
+                    float[] row = new float[nHeadKv * d];
                     for (int t = 0; t <= pos; t++) {
                         for (int i = 0; i < row.length; i++) {
                             row[i] = (float) rnd.nextGaussian();
@@ -62,9 +62,9 @@ class ParallelAttentionTest {
                     }
                     io.github.moe4j.cpu.AttentionParams params = io.github.moe4j.cpu.AttentionParams.of(0.2f);
                     float[] split = new float[nHead * d];
-                    s.attend(new KernelLinear(pool), q, 1, pos, nHead, 1, params, split);
+                    s.attend(lin, q, 1, pos, nHead, 1, params, split);
                     float[] whole = new float[nHead * d];
-                    float[] scratch = new float[io.github.moe4j.cpu.Attention.scratchLength(nHead, 2, d, d, 400)];
+                    float[] scratch = new float[io.github.moe4j.cpu.Attention.scratchLength(nHead, nHeadKv, d, d, nCtx)];
                     io.github.moe4j.cpu.Attention.attend(q, 0, nHead, s.k[1], s.v[1], pos, params, whole, 0, scratch,
                             0, nHead);
                     assertArrayEquals(whole, split, kv + " cache, " + threads + " threads");
@@ -75,15 +75,24 @@ class ParallelAttentionTest {
 
     @Test
     void twoThreadsDecodeExactlyAsOne(@TempDir Path dir) throws Exception {
-        Path p = dir.resolve("tiny.gguf");
-        TinyModels.qwen3moe(5).putUInt32("qwen3moe.context_length", 512)
-                .putUInt32("qwen3moe.attention.key_length", 32).putUInt32("qwen3moe.attention.value_length", 32).write(p);
+        Path p = tinyModel(dir);
         int n = 300;     // past the 256 (query, key) pairs below which attention stays on the caller
         float[][] one = decode(p, 1, n);
         float[][] two = decode(p, 2, n);
         for (int i = 0; i < n; i++) {
             assertArrayEquals(one[i], two[i], "logits after token " + i);
         }
+    }
+
+    private static final int HEAD_DIM = 32;
+
+    /** The tiny qwen3moe model (4 query heads, 2 KV heads) with room for contexts past 256 positions. */
+    private static Path tinyModel(Path dir) throws Exception {
+        Path p = dir.resolve("tiny.gguf");
+        TinyModels.qwen3moe(5).putUInt32("qwen3moe.context_length", 512)
+                .putUInt32("qwen3moe.attention.key_length", HEAD_DIM)
+                .putUInt32("qwen3moe.attention.value_length", HEAD_DIM).write(p);
+        return p;
     }
 
     private static float[][] decode(Path p, int threads, int n) throws Exception {
