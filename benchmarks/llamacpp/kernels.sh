@@ -60,7 +60,7 @@ for t in 1 2; do
   declare -A ms=()
   while read -r ty v; do ms[$ty]=$v; done < <("$java" -jar "$jar" MatVecBenchmark -p type=Q6_K,Q4_K,Q8_0,Q4_0 \
       -p shape=151936x2048 -p op=matvec -p threads=$t -f 1 -wi 3 -i 5 -tu us \
-      -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx3g" 2>/dev/null \
+      -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:PerMethodTrapLimit=100000 -Xmx3g" 2>/dev/null \
     | awk '/^MatVecBenchmark\./ {for (i = 1; i <= NF; i++) if ($i ~ /^(Q6_K|Q4_K|Q8_0|Q4_0)$/) ty = $i; \
            for (i = NF; i > 0; i--) if ($i ~ /^[0-9.,]+$/) { sc = $(i - 2); break } ; gsub(",", "", sc); if (ty != "") print ty, sc }')
   for ty in Q6_K Q4_K Q8_0 Q4_0; do

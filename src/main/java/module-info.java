@@ -6,6 +6,8 @@
 module io.github.moe4j {
     requires jdk.incubator.vector;
     requires static info.picocli;
+    // bench's heap allocation per token (the CLI only; HeapAllocation copes with its absence)
+    requires static jdk.management;
     // the CUDA backend (driver API); the probe catches a missing libcuda and falls back to the CPU
     requires org.lwjgl;
     requires org.lwjgl.cuda;

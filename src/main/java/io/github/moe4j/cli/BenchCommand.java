@@ -7,6 +7,7 @@ import io.github.moe4j.api.LoadOptions;
 import io.github.moe4j.api.Model;
 import io.github.moe4j.api.ModelInfo;
 import io.github.moe4j.api.SessionOptions;
+import io.github.moe4j.api.TokenListener;
 import io.github.moe4j.engine.SessionImpl;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,6 +90,9 @@ final class BenchCommand implements Callable<Integer> {
             GenerateOptions greedy = GenerateOptions.builder().temperature(0).penaltyWindow(0).maxTokens(nGen + 1).build();
             double[] pp = new double[reps];
             double[] tg = new double[reps];
+            // heap bytes allocated from each run's first generated token to its end, summed over the runs
+            long[] genAlloc = {0, 0};    // bytes, tokens
+            boolean allocKnown = HeapAllocation.total() >= 0;
             long kv;
             long scratch;
             CpuAccounting.Snapshot before;
@@ -101,7 +105,17 @@ final class BenchCommand implements Callable<Integer> {
                 before = CpuAccounting.take();
                 for (int r = 0; r < reps; r++) {
                     s.reset();
-                    Generation g = s.generateTokens(prompt, greedy, null, true);
+                    long[] first = {-1};
+                    TokenListener mark = t -> {
+                        if (first[0] < 0) {
+                            first[0] = HeapAllocation.total();
+                        }
+                    };
+                    Generation g = s.generateTokens(prompt, greedy, allocKnown ? mark : null, true);
+                    if (allocKnown && first[0] >= 0) {
+                        genAlloc[0] += HeapAllocation.total() - first[0];
+                        genAlloc[1] += g.tokens().length - 1;
+                    }
                     pp[r] = g.stats().promptTokensPerSecond();
                     tg[r] = g.stats().generatedTokensPerSecond();
                 }
@@ -121,14 +135,20 @@ final class BenchCommand implements Callable<Integer> {
                             + " anonymous (heap, JIT, buffers) + %d MiB of mapped file pages (the weights read so far)",
                     kv / 1048576.0, cacheType, ctx, scratch / 1048576.0, rss, anon, file));
             out.println(cpu.describe());
+            double allocKb = allocKnown && genAlloc[1] > 0 ? genAlloc[0] / 1024.0 / genAlloc[1] : -1;
+            out.println(allocKb < 0 ? "heap allocation: not available in this runtime (jdk.management)"
+                    : String.format(Locale.ROOT, "heap allocated per generated token: %.2f KiB (a decode step"
+                    + " allocates nothing; more than a few KiB means a kernel is running the Vector API's Java fallback)",
+                    allocKb));
             if (json) {
                 out.println(String.format(Locale.ROOT,
                         "{\"model\": %s, \"threads\": %d, \"pp\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f},"
                                 + " \"tg\": {\"n\": %d, \"tok_s\": %.3f, \"sd\": %.3f}, \"rss_mb\": %d,"
                                 + " \"rss_anon_mb\": %d, \"rss_file_mb\": %d, \"kv_type\": \"%s\", \"kv_mb\": %.3f, \"scratch_mb\": %.3f,"
-                                + " \"cpu\": %s}",
+                                + " \"cpu\": %s, \"alloc_kb_per_token\": %s}",
                         quote(name), info.threads(), nPrompt, mean(pp), sd(pp), nGen, mean(tg), sd(tg), rss,
-                        anon, file, cacheType, kv / 1048576.0, scratch / 1048576.0, cpu.json()));
+                        anon, file, cacheType, kv / 1048576.0, scratch / 1048576.0, cpu.json(),
+                        allocKb < 0 ? "null" : String.format(Locale.ROOT, "%.3f", allocKb)));
             }
             out.flush();
         }

@@ -31,6 +31,7 @@ public final class Activation {
     private final float[] values;              // [capacity]
     private final float[] blockSums;           // [capacity / 32]
     private final MemorySegment quantized;     // largest of the Q8 encodings for `capacity` elements
+    private final short[] q4kSplit;            // Q8_K values regrouped for Q4_KDot (KQuant.splitQ4K)
     private GgmlType type = GgmlType.F32;
     private int length;
 
@@ -46,6 +47,7 @@ public final class Activation {
         long padded = (capacity + 255L) / 256 * 256;
         long bytes = Math.max(GgmlType.Q8_K.byteSize(padded), GgmlType.Q8_1.byteSize(padded));
         this.quantized = arena.allocate(bytes, 64);
+        this.q4kSplit = new short[(int) padded];
     }
 
     /**
@@ -79,6 +81,7 @@ public final class Activation {
                 if (type == GgmlType.Q8_K) {
                     ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
                     ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
+                    KQuant.splitQ4K(quantized, n, q4kSplit);   // about 1 us per 2,048 values
                 } else {
                     Q8Quantizer.quantize(type, f32, n, quantized, values, blockSums);   // writes the block sums too
                     this.type = type;
@@ -126,6 +129,11 @@ public final class Activation {
     /** Per block of 32 values: their sum, or Q8_1's {@code s}; valid when {@code length() % 32 == 0}. */
     public float[] blockSums() {
         return blockSums;
+    }
+
+    /** The Q8_K values (after {@code set} with Q8_K) in Q4_KDot's order: see KQuant#splitQ4K. */
+    short[] q4kSplit() {
+        return q4kSplit;
     }
 
     /** The quantized blocks, valid when {@link #quantizedType()} is not null. */

@@ -109,8 +109,8 @@ public final class IQ4_XSDot implements DotKernel {
                 ByteVector n1 = qs.rearrange(BYTES_1).reinterpretAsInts().lanewise(LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F).reinterpretAsBytes();
                 ShortVector lv0 = n0.selectFrom(CODEBOOK).reinterpretAsShorts();   // elements 0..63 of the half
                 ShortVector lv1 = n1.selectFrom(CODEBOOK).reinterpretAsShorts();   // elements 64..127
-                ShortVector x0 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 128L * h, LE).reinterpretAsShorts();
-                ShortVector x1 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE).reinterpretAsShorts();
+                ShortVector x0 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 128L * h, LE);
+                ShortVector x1 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE);
                 // even bytes sign-extended: (v & 0xFF ^ 0x80) - 0x80; odd bytes: v >> 8
                 ShortVector lv0Even = lv0.and((short) 0xFF).lanewise(VectorOperators.XOR, (short) 0x80).sub((short) 0x80);
                 ShortVector lv1Even = lv1.and((short) 0xFF).lanewise(VectorOperators.XOR, (short) 0x80).sub((short) 0x80);

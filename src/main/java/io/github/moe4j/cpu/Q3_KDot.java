@@ -115,9 +115,9 @@ public final class Q3_KDot implements DotKernel {
             FloatVector bsums = (FloatVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, q8,
                     y + KQuant.Q8K_BSUMS, LE).convertShape(VectorOperators.S2F, F, 0);
             bias = bsums.fma(scales, bias);
-            LongVector hmAndQs = ByteVector.fromMemorySegment(B, w, blk + OFF_HMASK, LE).reinterpretAsLongs();
+            LongVector hmAndQs = LongVector.fromMemorySegment(LongVector.SPECIES_512, w, blk + OFF_HMASK, LE);
             IntVector hmask = hmAndQs.rearrange(LOW_TWICE).reinterpretAsInts();
-            LongVector qsAll = ByteVector.fromMemorySegment(B, w, blk + OFF_QS, LE).reinterpretAsLongs();
+            LongVector qsAll = LongVector.fromMemorySegment(LongVector.SPECIES_512, w, blk + OFF_QS, LE);
             for (int h = 0; h < 2; h++) {
                 IntVector qs = qsAll.rearrange(h == 0 ? LOW_TWICE : HIGH_TWICE).reinterpretAsInts();
                 IntVector hm = hmask.lanewise(LSHR, 4 * h);
@@ -130,8 +130,8 @@ public final class Q3_KDot implements DotKernel {
                 ShortVector lowOdd = low.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector highEven = high.and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector highOdd = high.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
-                ShortVector x0 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 128L * h, LE).reinterpretAsShorts();
-                ShortVector x1 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE).reinterpretAsShorts();
+                ShortVector x0 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 128L * h, LE);
+                ShortVector x1 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE);
                 ShortVector x0Even = x0.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
                 ShortVector x1Even = x1.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
                 IntVector pl = lowEven.mul(x0Even).add(lowOdd.mul(x0.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();

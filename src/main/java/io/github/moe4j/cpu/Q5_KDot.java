@@ -113,10 +113,10 @@ public final class Q5_KDot implements DotKernel {
                     y + KQuant.Q8K_BSUMS, LE).convertShape(VectorOperators.S2F, F, 0);
             minAcc = bsums.fma(sm.rearrange(MINS), minAcc);
             // [qh | qh]: the 64 bytes at OFF_QH are qh and the first 32 qs bytes; keep qh in both halves
-            IntVector qh = ByteVector.fromMemorySegment(B, w, blk + OFF_QH, LE).reinterpretAsLongs()
+            IntVector qh = LongVector.fromMemorySegment(LongVector.SPECIES_512, w, blk + OFF_QH, LE)
                     .rearrange(LOW_HALF_TWICE).reinterpretAsInts();
             for (int h = 0; h < 2; h++) {
-                IntVector wq = ByteVector.fromMemorySegment(B, w, blk + OFF_QS + 64L * h, LE).reinterpretAsInts();
+                IntVector wq = IntVector.fromMemorySegment(IntVector.SPECIES_512, w, blk + OFF_QS + 64L * h, LE);
                 IntVector qhh = qh.lanewise(LSHR, 4 * h);
                 IntVector bitLow = qhh.lanewise(LSHL, LEFT_LOW);
                 IntVector bitHigh = qhh.lanewise(LSHL, LEFT_HIGH);
@@ -126,8 +126,8 @@ public final class Q5_KDot implements DotKernel {
                 ShortVector lowOdd = low.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector highEven = high.and(0x00FF00FF).reinterpretAsShorts();
                 ShortVector highOdd = high.lanewise(LSHR, KQuant.SHIFT8).and(0x00FF00FF).reinterpretAsShorts();
-                LongVector x0 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 128L * h, LE).reinterpretAsLongs();
-                LongVector x1 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE).reinterpretAsLongs();
+                LongVector x0 = LongVector.fromMemorySegment(LongVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 128L * h, LE);
+                LongVector x1 = LongVector.fromMemorySegment(LongVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE);
                 ShortVector xl = x0.blend(x1.rearrange(SWAP_HALVES), HIGH_HALF).reinterpretAsShorts(); // [4h | 4h+2]
                 ShortVector xh = x1.blend(x0.rearrange(SWAP_HALVES), HIGH_HALF.not()).reinterpretAsShorts(); // [4h+1 | 4h+3]
                 ShortVector xlEven = xl.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);

@@ -121,9 +121,9 @@ public final class Q6_KDot implements DotKernel {
             FloatVector bsums = (FloatVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, q8,
                     y + KQuant.Q8K_BSUMS, LE).convertShape(VectorOperators.S2F, F, 0);
             bias = bsums.fma(scales, bias);
-            LongVector qhAll = ByteVector.fromMemorySegment(B, w, blk + OFF_QH, LE).reinterpretAsLongs();
+            LongVector qhAll = LongVector.fromMemorySegment(LongVector.SPECIES_512, w, blk + OFF_QH, LE);
             for (int h = 0; h < 2; h++) {
-                IntVector ql = ByteVector.fromMemorySegment(B, w, blk + OFF_QL + 64L * h, LE).reinterpretAsInts();
+                IntVector ql = IntVector.fromMemorySegment(IntVector.SPECIES_512, w, blk + OFF_QL + 64L * h, LE);
                 IntVector qh = qhAll.rearrange(h == 0 ? QH_HALF0 : QH_HALF1).reinterpretAsInts();
                 // 6-bit values per byte: elements 0..63 (low) and 64..127 (high) of the half
                 IntVector low = ql.and(NIBBLES).or(qh.lanewise(LSHL, SHIFT_LOW).and(BITS_45));
@@ -132,8 +132,8 @@ public final class Q6_KDot implements DotKernel {
                 ShortVector lowOdd = low.lanewise(LSHR, KQuant.SHIFT8).and(LOW_BYTES).reinterpretAsShorts();
                 ShortVector highEven = high.and(LOW_BYTES).reinterpretAsShorts();
                 ShortVector highOdd = high.lanewise(LSHR, KQuant.SHIFT8).and(LOW_BYTES).reinterpretAsShorts();
-                ShortVector x0 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 128L * h, LE).reinterpretAsShorts();
-                ShortVector x1 = ByteVector.fromMemorySegment(B, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE).reinterpretAsShorts();
+                ShortVector x0 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 128L * h, LE);
+                ShortVector x1 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE);
                 ShortVector x0Even = x0.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
                 ShortVector x1Even = x1.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
                 IntVector pl = lowEven.mul(x0Even).add(lowOdd.mul(x0.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();

@@ -73,6 +73,9 @@ class GenerateCommandsTest {
             assertTrue(steal >= 0 && steal <= 100, cpu.toString());
             assertTrue(r.out().contains("cpu during the measured runs"), r.out());
         }
+        // heap allocated per generated token: this JDK has jdk.management, so it is measured
+        assertTrue(j.get("alloc_kb_per_token").getAsDouble() >= 0, j.toString());
+        assertTrue(r.out().contains("heap allocated per generated token"), r.out());
         // the KV cache is f16 by default, as llama-bench's; -ctk f32 doubles it
         assertEquals("F16", j.get("kv_type").getAsString(), j.toString());
         CliRunner f32 = CliRunner.run("bench", "-m", p.toString(), "-p", "8", "-n", "4", "-r", "1", "-ctk", "f32", "--json");

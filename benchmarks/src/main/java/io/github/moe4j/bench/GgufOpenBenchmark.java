@@ -56,6 +56,7 @@ import java.util.concurrent.TimeUnit;
 // regions) the 151,936-element arrays behind the vocabulary lists are humongous objects, which made
 // the large-model runs several times slower and unstable; docs/PERFORMANCE.md has both numbers.
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-XX:PerMethodTrapLimit=100000",
         "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch", "-XX:G1HeapRegionSize=2m"})
 public class GgufOpenBenchmark {
 

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * batches of 8 and more) or in 4 x 4 dot-form tiles (smaller batches, or every batch with
  * {@code -Dmoe4j.matmul.panel=false}, to compare the two; {@code -jvmArgsAppend} on the command line
  * replaces the arguments below, so pass them all:
- * {@code -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g -Dmoe4j.matmul.panel=false"}).
+ * {@code -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:PerMethodTrapLimit=100000 -Xmx2g -Dmoe4j.matmul.panel=false"}).
  * Weights rotate through copies covering 768 MiB as in {@link MatVecBenchmark}; activations are prepared
  * once ({@link ActivationBatch}). {@code report.py} turns the times into weight GB/s, tokens/s and GFLOP/s.
  */
@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 4, time = 250, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 12, time = 250, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-XX:PerMethodTrapLimit=100000",
         "-Xmx2g"})
 public class MatMulBenchmark {
 

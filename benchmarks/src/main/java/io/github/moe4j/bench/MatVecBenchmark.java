@@ -50,6 +50,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 4, time = 250, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 12, time = 250, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-XX:PerMethodTrapLimit=100000",
         "-Xmx1g"})
 public class MatVecBenchmark {
 
