@@ -231,9 +231,11 @@ class MatMulTest {
      * other kernels use pollute the Vector API's shared type profiles, which is what made the K-quant
      * kernels allocate before (see {@link KQuant}). Known exceptions, left out of the check: matmul of F16
      * and BF16 weights, whose row decoder ({@link Simd#halfToFloat}, {@link Simd#bf16ToFloat}) still falls
-     * back to boxed vectors after pollution; and Q2_K, Q3_K, Q5_K, Q6_K, which allocate nothing after the
-     * same sequence in a plain JVM (with or without -ea, see docs/PERFORMANCE.md, "Decode profile and
-     * fixes") but still do in this surefire fork, for a reason not yet found.
+     * back to boxed vectors after pollution; and in the 256-bit fork the BF16 matvec, which allocated
+     * there in about 1 run in 15 (not captured under JFR or LogCompilation; docs/PERFORMANCE.md, "The slow
+     * processes: C2's trap limit"). Q2_K, Q3_K, Q5_K and Q6_K were left out until 2026-11-29 (they
+     * allocated in this fork at times); with the typed loads and the tests' -XX:PerMethodTrapLimit they
+     * passed 10 of 10 runs of both forks, and 3 of 3 without that flag, so they are checked again.
      */
     @Test
     void callsAllocateNothing() {
@@ -275,7 +277,7 @@ class MatMulTest {
                         panelMatmul.run();
                     }
                 }
-                if (t == GgmlType.Q2_K || t == GgmlType.Q3_K || t == GgmlType.Q5_K || t == GgmlType.Q6_K) {
+                if (t == GgmlType.BF16 && Simd.FL < 16) {
                     continue;
                 }
                 boolean matmulExempt = t == GgmlType.F16 || t == GgmlType.BF16;
