@@ -66,7 +66,9 @@ class GenerateCommandsTest {
             // where the measured runs' CPU time went: this process, its JIT and GC threads, the hypervisor
             JsonObject cpu = j.getAsJsonObject("cpu");
             assertTrue(cpu.get("seconds").getAsDouble() > 0, cpu.toString());
-            assertTrue(cpu.get("process_cpus").getAsDouble() > 0, cpu.toString());
+            // /proc counts CPU time in 10 ms ticks and this tiny model's runs take a few ms: 0 is possible
+            // (CpuAccountingTest checks the arithmetic on fixed snapshots)
+            assertTrue(cpu.get("process_cpus").getAsDouble() >= 0, cpu.toString());
             assertTrue(cpu.get("jit_s").getAsDouble() >= 0, cpu.toString());
             assertTrue(cpu.get("gc_s").getAsDouble() >= 0, cpu.toString());
             double steal = cpu.get("steal_pct").getAsDouble();
