@@ -91,7 +91,8 @@ final class BenchCommand implements Callable<Integer> {
             double[] pp = new double[reps];
             double[] tg = new double[reps];
             // heap bytes allocated from each run's first generated token to its end, summed over the runs
-            long[] genAlloc = {0, 0};    // bytes, tokens
+            long allocBytes = 0;
+            long allocTokens = 0;
             boolean allocKnown = HeapAllocation.total() >= 0;
             long kv;
             long scratch;
@@ -113,8 +114,8 @@ final class BenchCommand implements Callable<Integer> {
                     };
                     Generation g = s.generateTokens(prompt, greedy, allocKnown ? mark : null, true);
                     if (allocKnown && first[0] >= 0) {
-                        genAlloc[0] += HeapAllocation.total() - first[0];
-                        genAlloc[1] += g.tokens().length - 1;
+                        allocBytes += HeapAllocation.total() - first[0];
+                        allocTokens += g.tokens().length - 1;
                     }
                     pp[r] = g.stats().promptTokensPerSecond();
                     tg[r] = g.stats().generatedTokensPerSecond();
@@ -135,7 +136,7 @@ final class BenchCommand implements Callable<Integer> {
                             + " anonymous (heap, JIT, buffers) + %d MiB of mapped file pages (the weights read so far)",
                     kv / 1048576.0, cacheType, ctx, scratch / 1048576.0, rss, anon, file));
             out.println(cpu.describe());
-            double allocKb = allocKnown && genAlloc[1] > 0 ? genAlloc[0] / 1024.0 / genAlloc[1] : -1;
+            double allocKb = allocKnown && allocTokens > 0 ? allocBytes / 1024.0 / allocTokens : -1;
             out.println(allocKb < 0 ? "heap allocation: not available in this runtime (jdk.management)"
                     : String.format(Locale.ROOT, "heap allocated per generated token: %.2f KiB (a decode step"
                     + " allocates nothing; more than a few KiB means a kernel is running the Vector API's Java fallback)",

@@ -5,7 +5,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -50,7 +49,6 @@ public final class Q4_KDot implements DotKernel {
     public static final Q4_KDot INSTANCE = new Q4_KDot();
 
     private static final int BLOCK_BYTES = 144;
-    private static final int OFF_SCALES = 4;
     private static final int OFF_QS = 16;
 
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
