@@ -31,7 +31,10 @@ public final class Activation {
     private final float[] values;              // [capacity]
     private final float[] blockSums;           // [capacity / 32]
     private final MemorySegment quantized;     // largest of the Q8 encodings for `capacity` elements
-    private final short[] q4kSplit;            // Q8_K values regrouped for Q4_KDot (KQuant.splitQ4K)
+    private final short[] q4kSplit;            // Q8_K values regrouped for Q4_KDot (KQuant.splitQ4K), or
+                                               // Q8_0 values for Q4_0Kernel (Q4_0Kernel.split)
+    private final int[] laneBias;              // [capacity / 8] Q4_0Kernel's 8 * sum(q) per int lane
+    private final float[] laneScale;           // [capacity / 8] Q4_0Kernel's d * 2^112 per int lane
     private GgmlType type = GgmlType.F32;
     private int length;
 
@@ -48,6 +51,8 @@ public final class Activation {
         long bytes = Math.max(GgmlType.Q8_K.byteSize(padded), GgmlType.Q8_1.byteSize(padded));
         this.quantized = arena.allocate(bytes, 64);
         this.q4kSplit = new short[(int) padded];
+        this.laneBias = new int[(int) (padded / 8)];
+        this.laneScale = new float[(int) (padded / 8)];
     }
 
     /**
@@ -84,6 +89,9 @@ public final class Activation {
                     KQuant.splitQ4K(quantized, n, q4kSplit);   // about 1 us per 2,048 values
                 } else {
                     Q8Quantizer.quantize(type, f32, n, quantized, values, blockSums);   // writes the block sums too
+                    if (type == GgmlType.Q8_0) {
+                        Q4_0Kernel.split(quantized, n, q4kSplit, laneBias, laneScale);
+                    }
                     this.type = type;
                     return;
                 }
@@ -131,9 +139,22 @@ public final class Activation {
         return blockSums;
     }
 
-    /** The Q8_K values (after {@code set} with Q8_K) in Q4_KDot's order: see KQuant#splitQ4K. */
+    /**
+     * The Q8_K values (after {@code set} with Q8_K) in Q4_KDot's order, see KQuant#splitQ4K; or the Q8_0
+     * values (after {@code set} with Q8_0) in Q4_0Kernel's, see Q4_0Kernel#split.
+     */
     short[] q4kSplit() {
         return q4kSplit;
+    }
+
+    /** After {@code set} with Q8_0: per int lane of Q4_0Kernel's groups, 8 times the sum of its 8 values. */
+    int[] laneBias() {
+        return laneBias;
+    }
+
+    /** After {@code set} with Q8_0: per int lane of Q4_0Kernel's groups, its block's {@code d * 2^112}. */
+    float[] laneScale() {
+        return laneScale;
     }
 
     /** The quantized blocks, valid when {@link #quantizedType()} is not null. */

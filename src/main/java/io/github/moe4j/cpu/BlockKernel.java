@@ -52,6 +52,9 @@ abstract class BlockKernel implements DotKernel {
     @Override
     public final float dot(MemorySegment w, long offset, Activation x, int xElement, int count) {
         int nb = check(w, offset, 0, 1, x, xElement, count);
+        if (x.type() == activationType && splitDot(xElement)) {
+            return dotSplit(w, offset, x, xElement, nb);
+        }
         return dot1(w, offset, x.values(), x.blockSums(), xElement, nb);
     }
 
@@ -63,6 +66,12 @@ abstract class BlockKernel implements DotKernel {
         }
         int nb = check(w, offset, rowBytes, rows, x, xElement, count);
         Objects.checkFromIndexSize(yOff, rows, y.length);
+        if (x.type() == activationType && splitDot(xElement)) {
+            for (int r = 0; r < rows; r++) {
+                y[yOff + r] = dotSplit(w, offset + r * rowBytes, x, xElement, nb);
+            }
+            return;
+        }
         float[] xv = x.values();
         float[] xs = x.blockSums();
         for (int r = 0; r < rows; r++) {
@@ -89,6 +98,19 @@ abstract class BlockKernel implements DotKernel {
 
     /** One row of {@code nb} blocks at {@code off} with {@code x[xo ..)}; {@code xs[xo / 32 ..)} are the block sums. */
     abstract float dot1(MemorySegment w, long off, float[] x, float[] xs, int xo, int nb);
+
+    /**
+     * Whether {@link #dotSplit} serves rows that start at activation element {@code xElement} when the
+     * activation holds this kernel's own activation type (not F32).
+     */
+    boolean splitDot(int xElement) {
+        return false;
+    }
+
+    /** One row against the activation's prepared integer form; see {@link #splitDot}. Arguments checked. */
+    float dotSplit(MemorySegment w, long off, Activation x, int xo, int nb) {
+        throw new UnsupportedOperationException(type + " has no integer kernel");
+    }
 
     /** See {@link DotKernel#decode}; arguments checked. */
     abstract void decodeBlocks(MemorySegment w, long off, int nb, float[] dst, int dstOff, float[] mins, int minsOff);

@@ -162,6 +162,57 @@ class DotKernelsTest {
         }
     }
 
+    /**
+     * Q4_0 against Q8_0 activations at 512 bits runs an integer kernel on groups of 4 blocks from activation
+     * elements that are multiples of 128 ({@link Q4_0Kernel#dotSplit}), the float one on the rest: whole
+     * groups, groups plus a tail, unaligned starts, several rows, and rows with an infinite or NaN scale
+     * (which the integer kernel hands to the float one; the result is not finite, like the reference's).
+     */
+    @Test
+    void q4_0IntegerKernelMatchesTheReference() {
+        long seed = KernelTesting.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        BlockFormat f = BlockFormats.of(GgmlType.Q4_0);
+        DotKernel k = DotKernels.of(GgmlType.Q4_0);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int count : new int[]{128, 160, 224, 256, 384, 2048, 2080}) {
+                for (int xElement : new int[]{0, 128, 32, 256}) {
+                    int length = xElement + count + 96;
+                    float[] src = KernelTesting.activations(rnd, length);
+                    Activation x = new Activation(length, arena);
+                    x.set(src, 0, length, GgmlType.Q8_0);
+                    int rows = 3;
+                    long rowBytes = GgmlType.Q4_0.byteSize(count) + 18;        // a block between rows
+                    MemorySegment w = KernelTesting.weights(f, rnd, rows * rowBytes / 18 * 32, arena);
+                    float[] y = new float[rows];
+                    k.dotRows(w, 0, rowBytes, rows, x, xElement, count, y, 0);
+                    for (int r = 0; r < rows; r++) {
+                        long off = r * rowBytes;
+                        String where = "Q4_0 x Q8_0, " + count + " at " + xElement + ", row " + r + KernelTesting.seedNote(seed);
+                        float ref = KernelTesting.reference(f, w, off, x, xElement, count);
+                        double tol = KernelTesting.tolerance(KernelTesting.absProducts(f, w, off, x, xElement, count), count);
+                        assertTrue(Math.abs(y[r] - ref) <= tol, where + ": kernel " + y[r] + ", reference " + ref + ", tolerance " + tol);
+                        assertEquals(k.dot(w, off, x, xElement, count), y[r], where + ": dot and dotRows differ");
+                    }
+                }
+            }
+            int count = 512;
+            float[] src = KernelTesting.activations(rnd, count);
+            Activation x = new Activation(count, arena);
+            x.set(src, 0, count, GgmlType.Q8_0);
+            for (short special : new short[]{0x7C00, (short) 0xFC00, 0x7E00}) {
+                MemorySegment w = KernelTesting.weights(f, rnd, count, arena);
+                w.set(Simd.I16, 18L * 6, special);
+                float ref = KernelTesting.reference(f, w, 0, x, 0, count);
+                float got = k.dot(w, 0, x, 0, count);
+                // the float kernel's lanes may meet 0 * inf (NaN) where the reference sums to an infinity first
+                assertTrue(!Float.isFinite(ref) && !Float.isFinite(got), "Q4_0 with the scale bits "
+                        + Integer.toHexString(special & 0xFFFF) + " in block 6: kernel " + got + ", reference " + ref
+                        + KernelTesting.seedNote(seed));
+            }
+        }
+    }
+
     /** Blocks with scale zero, subnormal and negative scales (and MXFP4's smallest exponents). */
     @Test
     void zeroSubnormalAndNegativeScalesMatchTheReference() {

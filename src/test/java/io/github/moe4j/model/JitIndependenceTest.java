@@ -40,8 +40,15 @@ class JitIndependenceTest {
     private static long[] coldRun(Path model) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1"));
+        // the same kernel configuration as this JVM (the 256-bit test run sets moe4j.vectorBits): the
+        // logits may differ between vector widths, and only the JIT mode is compared here
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("moe4j.")) {
+                cmd.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 DeterminismProbe.class.getName(), model.toString(), "2", "2"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
         p.getErrorStream().transferTo(OutputStream.nullOutputStream());
