@@ -40,8 +40,13 @@ public final class MatMul implements WorkerPool.RangeTask {
     static final boolean PANEL = !"false".equals(System.getProperty("moe4j.matmul.panel"));
     /** Rows taken from each stream of a matvec share in turn (see {@link #dotRowsInterleaved}); 0: rows in order. */
     static final int STREAM_ROWS = Integer.getInteger("moe4j.matvec.streamRows", 1);
-    /** Streams of a matvec share (1: rows in order, prefetched where {@link Prefetch} is available). */
-    static final int STREAMS = Integer.getInteger("moe4j.matvec.streams", Prefetch.ENABLED ? 1 : 4);
+    /**
+     * Streams of a matvec share (1: rows in order, prefetched where {@link Prefetch} is available). Default 1
+     * everywhere: without software prefetch, 4 streams had measured +3-9% decode on a Zen 4 VM, but on the Zen 5
+     * VM of 2026-11-29 they ran decode at 23 tok/s against 56 for rows in order (Q4_0, and 21 against 55 for
+     * Q4_K_M), while rows in order without prefetch matched rows in order with it.
+     */
+    static final int STREAMS = Integer.getInteger("moe4j.matvec.streams", 1);
     /** Bytes kept prefetched past the rows a matvec share is computing ({@link #dotRowsPrefetched}). */
     static final long PREFETCH_AHEAD = Long.getLong("moe4j.prefetch.ahead", 2048);
     /** Rows of a prefetched matvec share are computed in pieces of about this many bytes (at least a row). */
