@@ -33,7 +33,6 @@ public final class Activation {
     private final MemorySegment quantized;     // largest of the Q8 encodings for `capacity` elements
     private final short[] q4kSplit;            // Q8_K values regrouped for Q4_KDot (KQuant.splitQ4K), or
                                                // Q8_0 values for Q4_0Kernel (Q4_0Kernel.split)
-    private final short[] q6kSplit;            // Q8_K values regrouped for Q6_KDot (KQuant.splitQ6K)
     private final int[] laneBias;              // [capacity / 8] Q4_0Kernel's 8 * sum(q) per int lane
     private final float[] laneScale;           // [capacity / 8] Q4_0Kernel's d * 2^112 per int lane
     private GgmlType type = GgmlType.F32;
@@ -52,7 +51,6 @@ public final class Activation {
         long bytes = Math.max(GgmlType.Q8_K.byteSize(padded), GgmlType.Q8_1.byteSize(padded));
         this.quantized = arena.allocate(bytes, 64);
         this.q4kSplit = new short[(int) padded];
-        this.q6kSplit = new short[(int) padded];
         this.laneBias = new int[(int) (padded / 8)];
         this.laneScale = new float[(int) (padded / 8)];
     }
@@ -89,12 +87,9 @@ public final class Activation {
                     ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
                     ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
                     KQuant.splitQ4K(quantized, n, q4kSplit);   // about 1 us per 2,048 values
-                    if (Q6_KDot.SPLIT) {
-                        KQuant.splitQ6K(quantized, n, q6kSplit);
-                    }
                 } else {
                     Q8Quantizer.quantize(type, f32, n, quantized, values, blockSums);   // writes the block sums too
-                    if (type == GgmlType.Q8_0) {
+                    if (type == GgmlType.Q8_0 && Q4_0Kernel.SPLIT) {
                         Q4_0Kernel.split(quantized, n, q4kSplit, laneBias, laneScale);
                     }
                     this.type = type;
@@ -150,11 +145,6 @@ public final class Activation {
      */
     short[] q4kSplit() {
         return q4kSplit;
-    }
-
-    /** The Q8_K values (after {@code set} with Q8_K) in Q6_KDot's order: see KQuant#splitQ6K. */
-    short[] q6kSplit() {
-        return q6kSplit;
     }
 
     /** After {@code set} with Q8_0: per int lane of Q4_0Kernel's groups, 8 times the sum of its 8 values. */

@@ -94,27 +94,6 @@ final class KQuant {
         }
     }
 
-    /**
-     * The int8 values of {@code n / 256} Q8_K blocks as shorts in {@link Q6_KDot}'s order: per block and half h,
-     * four runs of 32 shorts, lane k of run c being value {@code 128h + 64(c / 2) + 2k + c % 2} (the values
-     * that meet the even and odd bytes of the half's low nibbles, then of its high nibbles).
-     */
-    static void splitQ6K(MemorySegment q8, int n, short[] dst) {
-        for (int b = 0; b < n >>> 8; b++) {
-            long qs = (long) b * Q8K_BYTES + Q8K_QS;
-            for (int h = 0; h < 2; h++) {
-                int o = 256 * b + 128 * h;
-                for (int k = 0; k < 32; k++) {
-                    long v = qs + 128 * h + 2 * k;
-                    dst[o + k] = q8.get(ValueLayout.JAVA_BYTE, v);
-                    dst[o + 32 + k] = q8.get(ValueLayout.JAVA_BYTE, v + 1);
-                    dst[o + 64 + k] = q8.get(ValueLayout.JAVA_BYTE, v + 64);
-                    dst[o + 96 + k] = q8.get(ValueLayout.JAVA_BYTE, v + 65);
-                }
-            }
-        }
-    }
-
     static float f16(MemorySegment s, long off) {
         return Float.float16ToFloat(s.get(I16, off));
     }

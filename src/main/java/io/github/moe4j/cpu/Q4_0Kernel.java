@@ -94,32 +94,41 @@ final class Q4_0Kernel extends BlockKernel {
     /** Whether the integer kernel runs: 512-bit vectors natively and not narrowed to 256 by a property. */
     static final boolean SPLIT = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 && FL == 16;   // (not
     // DotKernels.WIDE: DotKernels' initializer creates this class's instance before it sets that field)
-    private static final int GROUP_BYTES = 4 * BYTES;              // 72
-    private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
-    /** Short lane k: block k / 8's quant short k % 8; from the first load (blocks 0..2) or the second (block 3). */
-    private static final ShortVector QS_SEL = ShortVector.fromArray(S512, selectors(true), 0);
-    /** Int lane l: 0 in its lower short, block l / 4's scale short in its upper one. */
-    private static final ShortVector D_SEL = ShortVector.fromArray(S512, selectors(false), 0);
-    private static final ShortVector ZERO_S = ShortVector.zero(S512);
-    private static final IntVector NIBBLES = IntVector.broadcast(I512, 0x000F000F);
-    private static final IntVector THREE = IntVector.broadcast(I512, 3);
-    private static final IntVector HALF_AS_FLOAT = IntVector.broadcast(I512, 0x8FFFFFFF);
-    private static final IntVector HALF_EXP = IntVector.broadcast(I512, 0x7C000000);
-
-    private static short[] selectors(boolean quants) {
-        short[] s = new short[32];
-        for (int k = 0; k < 32; k++) {
-            if (quants) {
-                int block = k >>> 3;
-                // shorts of a block: 9 block + 0 (d), 9 block + 1 .. 9 block + 8 (qs); the second load starts 4 shorts in
-                s[k] = (short) (block < 3 ? 9 * block + 1 + (k & 7) : 32 + 9 * 3 + 1 + (k & 7) - 4);
-            } else {
-                s[k] = (short) ((k & 1) == 0 ? 32 : 9 * (k >>> 3));
-            }
+    /**
+     * The integer kernel's 512-bit constants, in a class of their own so that a JVM that does not run the kernel
+     * (256-bit vectors) never creates these shapes.
+     */
+    private static final class Wide {
+        private Wide() {
         }
-        return s;
+
+        private static final int GROUP_BYTES = 4 * BYTES;              // 72
+        private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+        private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
+        private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+        /** Short lane k: block k / 8's quant short k % 8; from the first load (blocks 0..2) or the second (block 3). */
+        private static final ShortVector QS_SEL = ShortVector.fromArray(S512, selectors(true), 0);
+        /** Int lane l: 0 in its lower short, block l / 4's scale short in its upper one. */
+        private static final ShortVector D_SEL = ShortVector.fromArray(S512, selectors(false), 0);
+        private static final ShortVector ZERO_S = ShortVector.zero(S512);
+        private static final IntVector NIBBLES = IntVector.broadcast(I512, 0x000F000F);
+        private static final IntVector THREE = IntVector.broadcast(I512, 3);
+        private static final IntVector HALF_AS_FLOAT = IntVector.broadcast(I512, 0x8FFFFFFF);
+        private static final IntVector HALF_EXP = IntVector.broadcast(I512, 0x7C000000);
+
+        private static short[] selectors(boolean quants) {
+            short[] s = new short[32];
+            for (int k = 0; k < 32; k++) {
+                if (quants) {
+                    int block = k >>> 3;
+                    // shorts of a block: 9 block + 0 (d), 9 block + 1 .. 9 block + 8 (qs); the second load starts 4 shorts in
+                    s[k] = (short) (block < 3 ? 9 * block + 1 + (k & 7) : 32 + 9 * 3 + 1 + (k & 7) - 4);
+                } else {
+                    s[k] = (short) ((k & 1) == 0 ? 32 : 9 * (k >>> 3));
+                }
+            }
+            return s;
+        }
     }
 
     @Override
@@ -133,34 +142,34 @@ final class Q4_0Kernel extends BlockKernel {
         int[] bias = x.laneBias();
         float[] scale = x.laneScale();
         int groups = nb >>> 2;
-        FloatVector acc = FloatVector.zero(F512);
-        IntVector exp = IntVector.zero(I512);
+        FloatVector acc = FloatVector.zero(Wide.F512);
+        IntVector exp = IntVector.zero(Wide.I512);
         for (int g = 0; g < groups; g++) {
-            long blk = off + (long) GROUP_BYTES * g;
-            ShortVector a = ShortVector.fromMemorySegment(S512, w, blk, LE);
-            ShortVector b = ShortVector.fromMemorySegment(S512, w, blk + 8, LE);
-            IntVector wq = QS_SEL.selectFrom(a, b).reinterpretAsInts();
-            IntVector dh = D_SEL.selectFrom(a, ZERO_S).reinterpretAsInts();
-            exp = exp.max(dh.and(HALF_EXP));
-            FloatVector d = dh.lanewise(ASHR, THREE).and(HALF_AS_FLOAT).reinterpretAsFloats();
+            long blk = off + (long) Wide.GROUP_BYTES * g;
+            ShortVector a = ShortVector.fromMemorySegment(Wide.S512, w, blk, LE);
+            ShortVector b = ShortVector.fromMemorySegment(Wide.S512, w, blk + 8, LE);
+            IntVector wq = Wide.QS_SEL.selectFrom(a, b).reinterpretAsInts();
+            IntVector dh = Wide.D_SEL.selectFrom(a, Wide.ZERO_S).reinterpretAsInts();
+            exp = exp.max(dh.and(Wide.HALF_EXP));
+            FloatVector d = dh.lanewise(ASHR, Wide.THREE).and(Wide.HALF_AS_FLOAT).reinterpretAsFloats();
             int xi = xo + 128 * g;
             int li = xi >>> 3;
-            ShortVector lowEven = wq.and(NIBBLES).reinterpretAsShorts();
-            ShortVector lowOdd = wq.lanewise(LSHR, KQuant.SHIFT8).and(NIBBLES).reinterpretAsShorts();
-            ShortVector highEven = wq.lanewise(LSHR, KQuant.SHIFT4).and(NIBBLES).reinterpretAsShorts();
-            ShortVector highOdd = wq.lanewise(LSHR, KQuant.SHIFT12).and(NIBBLES).reinterpretAsShorts();
-            IntVector p = lowEven.mul(ShortVector.fromArray(S512, xq, xi))
-                    .add(lowOdd.mul(ShortVector.fromArray(S512, xq, xi + 32)))
-                    .add(highEven.mul(ShortVector.fromArray(S512, xq, xi + 64)))
-                    .add(highOdd.mul(ShortVector.fromArray(S512, xq, xi + 96))).reinterpretAsInts();
-            p = p.add(p.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16).sub(IntVector.fromArray(I512, bias, li));
-            acc = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(d.mul(FloatVector.fromArray(F512, scale, li)), acc);
+            ShortVector lowEven = wq.and(Wide.NIBBLES).reinterpretAsShorts();
+            ShortVector lowOdd = wq.lanewise(LSHR, KQuant.SHIFT8).and(Wide.NIBBLES).reinterpretAsShorts();
+            ShortVector highEven = wq.lanewise(LSHR, KQuant.SHIFT4).and(Wide.NIBBLES).reinterpretAsShorts();
+            ShortVector highOdd = wq.lanewise(LSHR, KQuant.SHIFT12).and(Wide.NIBBLES).reinterpretAsShorts();
+            IntVector p = lowEven.mul(ShortVector.fromArray(Wide.S512, xq, xi))
+                    .add(lowOdd.mul(ShortVector.fromArray(Wide.S512, xq, xi + 32)))
+                    .add(highEven.mul(ShortVector.fromArray(Wide.S512, xq, xi + 64)))
+                    .add(highOdd.mul(ShortVector.fromArray(Wide.S512, xq, xi + 96))).reinterpretAsInts();
+            p = p.add(p.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16).sub(IntVector.fromArray(Wide.I512, bias, li));
+            acc = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(d.mul(FloatVector.fromArray(Wide.F512, scale, li)), acc);
         }
         if (exp.reduceLanes(VectorOperators.MAX) == 0x7C000000) {
             // an infinite or NaN weight scale, which the shortcut above would read as a finite number
             return dot1(w, off, x.values(), x.blockSums(), xo, nb);
         }
-        float tail = (nb & 3) != 0 ? dot1(w, off + (long) GROUP_BYTES * groups, x.values(), x.blockSums(), xo + 128 * groups, nb & 3) : 0f;
+        float tail = (nb & 3) != 0 ? dot1(w, off + (long) Wide.GROUP_BYTES * groups, x.values(), x.blockSums(), xo + 128 * groups, nb & 3) : 0f;
         return (float) ((DoubleVector) acc.convertShape(VectorOperators.F2D, KQuant.DF, 0)).add(acc.convertShape(VectorOperators.F2D, KQuant.DF, 1))
                 .reduceLanes(VectorOperators.ADD) + tail;
     }

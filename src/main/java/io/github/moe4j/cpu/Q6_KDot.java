@@ -76,10 +76,6 @@ public final class Q6_KDot implements DotKernel {
     private static final IntVector LOW_BYTES = IntVector.broadcast(I, 0x00FF00FF);
     private static final FloatVector THIRTY_TWO = FloatVector.broadcast(F, 32f);
 
-    /** The activation's values come pre-split by byte parity ({@link KQuant#splitQ6K}). */
-    static final boolean SPLIT = !"false".equals(System.getProperty("moe4j.q6k.split"));
-    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
-
     private static VectorShuffle<Float> groupShuffle(int first) {
         return VectorShuffle.fromOp(F, i -> first + i / 4);
     }
@@ -112,7 +108,6 @@ public final class Q6_KDot implements DotKernel {
     public float dot(MemorySegment w, long offset, Activation x, int xElement, int count) {
         int nb = KQuant.check(GgmlType.Q6_K, w, offset, x, xElement, count, true);
         MemorySegment q8 = x.quantized();
-        short[] xs = x.q6kSplit();
         long y0 = (long) (xElement >>> 8) * KQuant.Q8K_BYTES;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
@@ -137,20 +132,12 @@ public final class Q6_KDot implements DotKernel {
                 ShortVector lowOdd = low.lanewise(LSHR, KQuant.SHIFT8).and(LOW_BYTES).reinterpretAsShorts();
                 ShortVector highEven = high.and(LOW_BYTES).reinterpretAsShorts();
                 ShortVector highOdd = high.lanewise(LSHR, KQuant.SHIFT8).and(LOW_BYTES).reinterpretAsShorts();
-                IntVector pl;
-                IntVector ph;
-                if (SPLIT) {
-                    int xi = xElement + 256 * b + 128 * h;
-                    pl = lowEven.mul(ShortVector.fromArray(S, xs, xi)).add(lowOdd.mul(ShortVector.fromArray(S, xs, xi + 32))).reinterpretAsInts();
-                    ph = highEven.mul(ShortVector.fromArray(S, xs, xi + 64)).add(highOdd.mul(ShortVector.fromArray(S, xs, xi + 96))).reinterpretAsInts();
-                } else {
-                    ShortVector x0 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 128L * h, LE);
-                    ShortVector x1 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE);
-                    ShortVector x0Even = x0.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
-                    ShortVector x1Even = x1.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
-                    pl = lowEven.mul(x0Even).add(lowOdd.mul(x0.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
-                    ph = highEven.mul(x1Even).add(highOdd.mul(x1.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
-                }
+                ShortVector x0 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 128L * h, LE);
+                ShortVector x1 = ShortVector.fromMemorySegment(ShortVector.SPECIES_512, q8, y + KQuant.Q8K_QS + 64 + 128L * h, LE);
+                ShortVector x0Even = x0.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
+                ShortVector x1Even = x1.and(KQuant.S_FF).lanewise(VectorOperators.XOR, KQuant.S_80).sub(KQuant.S_80);
+                IntVector pl = lowEven.mul(x0Even).add(lowOdd.mul(x0.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
+                IntVector ph = highEven.mul(x1Even).add(highOdd.mul(x1.lanewise(ASHR, KQuant.SHIFT8_S))).reinterpretAsInts();
                 pl = pl.add(pl.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16);
                 ph = ph.add(ph.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16);
                 acc0 = ((FloatVector) pl.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(h == 0 ? LOW_H0 : LOW_H1), acc0);
