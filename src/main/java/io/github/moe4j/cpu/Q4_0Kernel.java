@@ -25,15 +25,23 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 /**
  * Q4_0 weights ({@code w = (q - 8) * d}, q a nibble) against Q8_0 (or f32) activations.
  *
- * <p>Per block: the 16 quant bytes are loaded once and zero-extended to int lanes; each nibble becomes
- * its float level {@code q - 8} through a 16-entry table ({@link NibbleLevels}: a lane permute, which reads only
- * the index's low 4 bits, so the low nibble needs no mask and the high one a shift); then
- * {@code t = (q - 8)_lo . x_lo + (q - 8)_hi . x_hi} in float lanes (exact for Q8_0 activations) and
- * {@code acc += d * t}, one block per step (with two, the loop body passed C2's inlining budget and a
- * vector was boxed). With the f16 scale table ({@link Simd#f16}), against widening each nibble with an
- * int-to-float conversion and taking the 8 off through the activation block sums, this measured 2.4x
- * in cache (docs/PERFORMANCE.md). Tried and slower here: a 4-row variant sharing activation loads,
- * 4 blocks per step, int16 products of the Q8_0 bytes, a long induction variable.
+ * <p>With 512-bit vectors and Q8_0 activations, rows run the integer kernel {@link #dotSplit}: four blocks
+ * per step, int16 products of the nibbles with the activation's int8 values (made once per activation in the
+ * kernel's order), exact integer sums per block as ggml forms them, scaled in float. On the Zen 5 VM of
+ * 2026-11-29 it took a 768 x 2,048 matvec from cache from about 62 to 44 us on one thread and decode of the
+ * Q4_0 file from 49 to 55-59 tok/s (docs/PERFORMANCE.md); on the earlier Zen 4-class VM an int16 form that
+ * sign-extended and regrouped the activation bytes in every row had measured slower than the float one.
+ *
+ * <p>Otherwise (f32 activations, 256-bit vectors, a row not starting at a multiple of 128 elements, the last
+ * 1-3 blocks of a row) the float kernel {@link #dot1}: per block the 16 quant bytes are loaded once and
+ * zero-extended to int lanes; each nibble becomes its float level {@code q - 8} through a 16-entry table
+ * ({@link NibbleLevels}: a lane permute, which reads only the index's low 4 bits, so the low nibble needs no
+ * mask and the high one a shift); then {@code t = (q - 8)_lo . x_lo + (q - 8)_hi . x_hi} in float lanes (exact
+ * for Q8_0 activations) and {@code acc += d * t}, one block per step (with two, the loop body passed C2's
+ * inlining budget and a vector was boxed). With the f16 scale table ({@link Simd#f16}), against widening each
+ * nibble with an int-to-float conversion and taking the 8 off through the activation block sums, this
+ * measured 2.4x in cache (docs/PERFORMANCE.md). Tried and slower there: a 4-row variant sharing activation
+ * loads, 4 blocks per step, a long induction variable.
  */
 final class Q4_0Kernel extends BlockKernel {
     static final Q4_0Kernel INSTANCE = new Q4_0Kernel();
@@ -92,8 +100,10 @@ final class Q4_0Kernel extends BlockKernel {
     // (arithmetic, so the sign stays at bit 31) and masked, the bits are a float of value d_w * 2^-112
     // (f16 subnormals included), and the activation's lane scales hold d_x * 2^112.
     /** Whether the integer kernel runs: 512-bit vectors natively and not narrowed to 256 by a property. */
-    static final boolean SPLIT = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 && FL == 16;   // (not
-    // DotKernels.WIDE: DotKernels' initializer creates this class's instance before it sets that field)
+    static final boolean SPLIT = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 && FL == 16
+            && !"false".equals(System.getProperty("moe4j.q4_0.integer"));   // (-Dmoe4j.q4_0.integer=false: the
+    // float kernel, for side-by-side measurements. Not DotKernels.WIDE: DotKernels' initializer creates this
+    // class's instance before it sets that field.)
     /**
      * The integer kernel's 512-bit constants, in a class of their own so that a JVM that does not run the kernel
      * (256-bit vectors) never creates these shapes.
