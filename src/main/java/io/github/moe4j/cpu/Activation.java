@@ -31,8 +31,8 @@ public final class Activation {
     private final float[] values;              // [capacity]
     private final float[] blockSums;           // [capacity / 32]
     private final MemorySegment quantized;     // largest of the Q8 encodings for `capacity` elements
-    private final short[] q4kSplit;            // Q8_K values regrouped for Q4_KDot (KQuant.splitQ4K), or
-                                               // Q8_0 values for Q4_0Kernel (Q4_0Kernel.split)
+    private final short[] int8Split;           // the int8 values as shorts in a kernel's order: Q8_K for
+                                               // Q4_KDot (KQuant.splitQ4K), Q8_0 for Q4_0Kernel (split)
     private final int[] laneBias;              // [capacity / 8] Q4_0Kernel's 8 * sum(q) per int lane
     private final float[] laneScale;           // [capacity / 8] Q4_0Kernel's d * 2^112 per int lane
     private GgmlType type = GgmlType.F32;
@@ -50,7 +50,7 @@ public final class Activation {
         long padded = (capacity + 255L) / 256 * 256;
         long bytes = Math.max(GgmlType.Q8_K.byteSize(padded), GgmlType.Q8_1.byteSize(padded));
         this.quantized = arena.allocate(bytes, 64);
-        this.q4kSplit = new short[(int) padded];
+        this.int8Split = new short[(int) padded];
         this.laneBias = new int[(int) (padded / 8)];
         this.laneScale = new float[(int) (padded / 8)];
     }
@@ -86,11 +86,11 @@ public final class Activation {
                 if (type == GgmlType.Q8_K) {
                     ActivationQuant.quantize(type, f32, 0, quantized, 0, n, ActivationQuant.Rounding.X86);
                     ActivationQuant.dequantize(type, quantized, 0, values, 0, n);
-                    KQuant.splitQ4K(quantized, n, q4kSplit);   // about 1 us per 2,048 values
+                    KQuant.splitQ4K(quantized, n, int8Split);   // about 1 us per 2,048 values
                 } else {
                     Q8Quantizer.quantize(type, f32, n, quantized, values, blockSums);   // writes the block sums too
                     if (type == GgmlType.Q8_0 && Q4_0Kernel.SPLIT) {
-                        Q4_0Kernel.split(quantized, n, q4kSplit, laneBias, laneScale);
+                        Q4_0Kernel.split(quantized, n, int8Split, laneBias, laneScale);
                     }
                     this.type = type;
                     return;
@@ -143,8 +143,8 @@ public final class Activation {
      * The Q8_K values (after {@code set} with Q8_K) in Q4_KDot's order, see KQuant#splitQ4K; or the Q8_0
      * values (after {@code set} with Q8_0) in Q4_0Kernel's, see Q4_0Kernel#split.
      */
-    short[] q4kSplit() {
-        return q4kSplit;
+    short[] int8Split() {
+        return int8Split;
     }
 
     /** After {@code set} with Q8_0: per int lane of Q4_0Kernel's groups, 8 times the sum of its 8 values. */

@@ -148,7 +148,7 @@ final class Q4_0Kernel extends BlockKernel {
 
     @Override
     float dotSplit(MemorySegment w, long off, Activation x, int xo, int nb) {
-        short[] xq = x.q4kSplit();
+        short[] xq = x.int8Split();
         int[] bias = x.laneBias();
         float[] scale = x.laneScale();
         int groups = nb >>> 2;

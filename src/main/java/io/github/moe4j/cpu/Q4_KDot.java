@@ -33,7 +33,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
  *
  * One iteration of the inner loop takes half a block: 64 weight bytes (sub-blocks 4h .. 4h+3) as 32 short
  * lanes. Their low nibbles are sub-blocks (4h, 4h+2) and high nibbles (4h+1, 4h+3). The activation's
- * values come as shorts already in that order, split by byte parity ({@link Activation#q4kSplit}, made
+ * values come as shorts already in that order, split by byte parity ({@link Activation#int8Split}, made
  * once per activation), so each 16-bit lane multiplies the nibble of its even byte and of its odd byte
  * by a loaded short; pairs of shorts are summed into int lanes 0..7 (first sub-block) and 8..15
  * (second), converted to float and multiplied by the lanes of {@code d * yd * sc}. The block's scales
@@ -120,7 +120,7 @@ public final class Q4_KDot implements DotKernel {
     public float dot(MemorySegment w, long offset, Activation x, int xElement, int count) {
         int nb = KQuant.check(GgmlType.Q4_K, w, offset, x, xElement, count, true);
         MemorySegment q8 = x.quantized();
-        short[] xs = x.q4kSplit();
+        short[] xs = x.int8Split();
         long y0 = (long) (xElement >>> 8) * KQuant.Q8K_BYTES;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
