@@ -67,7 +67,11 @@ abstract class BlockKernel implements DotKernel {
         int nb = check(w, offset, rowBytes, rows, x, xElement, count);
         Objects.checkFromIndexSize(yOff, rows, y.length);
         if (x.type() == activationType && splitDot(xElement)) {
-            for (int r = 0; r < rows; r++) {
+            int r = 0;
+            for (; r + 1 < rows; r += 2) {
+                dotSplit2(w, offset + r * rowBytes, offset + (r + 1) * rowBytes, x, xElement, nb, y, yOff + r);
+            }
+            if (r < rows) {
                 y[yOff + r] = dotSplit(w, offset + r * rowBytes, x, xElement, nb);
             }
             return;
@@ -110,6 +114,12 @@ abstract class BlockKernel implements DotKernel {
     /** One row against the activation's prepared integer form; see {@link #splitDot}. Arguments checked. */
     float dotSplit(MemorySegment w, long off, Activation x, int xo, int nb) {
         throw new UnsupportedOperationException(type + " has no integer kernel");
+    }
+
+    /** Two rows' {@link #dotSplit} into {@code y[yi]} and {@code y[yi + 1]}: both the same as one row at a time. */
+    void dotSplit2(MemorySegment w, long off0, long off1, Activation x, int xo, int nb, float[] y, int yi) {
+        y[yi] = dotSplit(w, off0, x, xo, nb);
+        y[yi + 1] = dotSplit(w, off1, x, xo, nb);
     }
 
     /** See {@link DotKernel#decode}; arguments checked. */

@@ -515,7 +515,7 @@ public final class MatMul implements WorkerPool.RangeTask {
                     int yo = yOff + t * yStride + r;
                     for (int i = 0; i < nr; i++) {
                         float s = acc[ao + i * width + j];
-                        y[yo + i] = hasMins ? s + Gemm.dot(wm, i * nb, xs, 0, nb) : s;
+                        y[yo + i] = hasMins ? s + minsDot(wm, i * nb, xs, nb) : s;
                     }
                 }
             }
@@ -561,12 +561,26 @@ public final class MatMul implements WorkerPool.RangeTask {
                     for (int tt = t0; tt < t1; tt++) {
                         float[] xs = xb.token(tt).blockSums();
                         for (int i = 0; i < nr; i++) {
-                            y[yOff + tt * yStride + r + i] += Gemm.dot(wm, i * nb, xs, 0, nb);
+                            y[yOff + tt * yStride + r + i] += minsDot(wm, i * nb, xs, nb);
                         }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * A row's block minimums against a token's block sums (Q4_1 / Q5_1), in scalar code: a few dozen terms per
+     * row, and through the vector dot its 16-lane loops never ran at these lengths (256 columns: 8 blocks) while
+     * the lane sum of its empty accumulators, passed to a call C2 sometimes left out of line, allocated 48
+     * bytes per row and token (MatMulTest.callsAllocateNothing).
+     */
+    private static float minsDot(float[] wm, int wo, float[] xs, int nb) {
+        float s = 0f;
+        for (int b = 0; b < nb; b++) {
+            s += wm[wo + b] * xs[b];
+        }
+        return s;
     }
 
     // ---- argument handling ----

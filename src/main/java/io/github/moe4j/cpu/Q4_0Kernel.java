@@ -185,6 +185,62 @@ final class Q4_0Kernel extends BlockKernel {
     }
 
     /**
+     * {@link #dotSplit} for two rows at once ({@code y[yi]} at {@code off0}, {@code y[yi + 1]} at {@code off1}):
+     * each activation load serves both rows, and the rows' fixed work (setup, lane sums) overlaps. The row
+     * loop has 2 trips, which C2 unrolls, so that the vector code is parsed once (see {@link KQuant}).
+     */
+    @Override
+    void dotSplit2(MemorySegment w, long off0, long off1, Activation x, int xo, int nb, float[] y, int yi) {
+        short[] xq = x.int8Split();
+        int[] bias = x.laneBias();
+        float[] scale = x.laneScale();
+        int groups = nb >>> 2;
+        FloatVector acc0 = FloatVector.zero(Wide.F512);
+        FloatVector acc1 = acc0;
+        IntVector exp = IntVector.zero(Wide.I512);
+        for (int g = 0; g < groups; g++) {
+            int xi = xo + 128 * g;
+            int li = xi >>> 3;
+            ShortVector x0 = ShortVector.fromArray(Wide.S512, xq, xi);
+            ShortVector x1 = ShortVector.fromArray(Wide.S512, xq, xi + 32);
+            ShortVector x2 = ShortVector.fromArray(Wide.S512, xq, xi + 64);
+            ShortVector x3 = ShortVector.fromArray(Wide.S512, xq, xi + 96);
+            IntVector xb = IntVector.fromArray(Wide.I512, bias, li);
+            FloatVector xs = FloatVector.fromArray(Wide.F512, scale, li);
+            for (int r = 0; r < 2; r++) {
+                long blk = (r == 0 ? off0 : off1) + (long) Wide.GROUP_BYTES * g;
+                ShortVector a = ShortVector.fromMemorySegment(Wide.S512, w, blk, LE);
+                ShortVector b = ShortVector.fromMemorySegment(Wide.S512, w, blk + 8, LE);
+                IntVector wq = Wide.QS_SEL.selectFrom(a, b).reinterpretAsInts();
+                IntVector dh = Wide.D_SEL.selectFrom(a, Wide.ZERO_S).reinterpretAsInts();
+                exp = exp.max(dh.and(Wide.HALF_EXP));
+                FloatVector d = dh.lanewise(ASHR, Wide.THREE).and(Wide.HALF_AS_FLOAT).reinterpretAsFloats();
+                IntVector p = wq.and(Wide.NIBBLES).reinterpretAsShorts().mul(x0)
+                        .add(wq.lanewise(LSHR, KQuant.SHIFT8).and(Wide.NIBBLES).reinterpretAsShorts().mul(x1))
+                        .add(wq.lanewise(LSHR, KQuant.SHIFT4).and(Wide.NIBBLES).reinterpretAsShorts().mul(x2))
+                        .add(wq.lanewise(LSHR, KQuant.SHIFT12).and(Wide.NIBBLES).reinterpretAsShorts().mul(x3)).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, KQuant.SHIFT16)).lanewise(ASHR, KQuant.SHIFT16).sub(xb);
+                FloatVector t = (FloatVector) p.convert(VectorOperators.I2F, 0);
+                if (r == 0) {
+                    acc0 = t.fma(d.mul(xs), acc0);
+                } else {
+                    acc1 = t.fma(d.mul(xs), acc1);
+                }
+            }
+        }
+        if (exp.reduceLanes(VectorOperators.MAX) == 0x7C000000 || (nb & 3) != 0) {
+            // a non-finite weight scale in either row (see dotSplit), or a tail: each row alone
+            y[yi] = dotSplit(w, off0, x, xo, nb);
+            y[yi + 1] = dotSplit(w, off1, x, xo, nb);
+            return;
+        }
+        y[yi] = (float) ((DoubleVector) acc0.convertShape(VectorOperators.F2D, KQuant.DF, 0)).add(acc0.convertShape(VectorOperators.F2D, KQuant.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+        y[yi + 1] = (float) ((DoubleVector) acc1.convertShape(VectorOperators.F2D, KQuant.DF, 0)).add(acc1.convertShape(VectorOperators.F2D, KQuant.DF, 1))
+                .reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
      * The Q8_0 activation of {@code n} values (its blocks in {@code q8}) in {@link #dotSplit}'s order, per group
      * of 4 blocks g (values 128g ..): four runs of 32 shorts, lane k of which is the value meeting the low
      * nibble of block k / 8's quant byte 2(k % 8), then of byte 2(k % 8) + 1, then their high nibbles; and per
