@@ -25,7 +25,8 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 /**
  * Q4_0 weights ({@code w = (q - 8) * d}, q a nibble) against Q8_0 (or f32) activations.
  *
- * <p>With 512-bit vectors and Q8_0 activations, rows run the integer kernel {@link #dotSplit}: four blocks
+ * <p>With 512-bit vectors and Q8_0 activations, rows run the integer kernel {@link #dotSplit} (two at a time,
+ * {@link #dotSplit2}, in {@code dotRows}): four blocks
  * per step, int16 products of the nibbles with the activation's int8 values (made once per activation in the
  * kernel's order), exact integer sums per block as ggml forms them, scaled in float. On the Zen 5 VM of
  * 2026-11-29 it took a 768 x 2,048 matvec from cache from about 62 to 44 us on one thread and decode of the
